@@ -1,0 +1,152 @@
+//! The JSON:API envelope shared by NetBackup's list and single-item responses.
+
+use std::ops::Deref;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::lenient::{self, PageRef};
+
+/// One JSON:API resource: identity, type and the typed `attributes`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Resource<A> {
+    /// `id`: the resource identifier. Sent as a string by the schemas and as an integer by some
+    /// examples; either becomes text here.
+    #[serde(deserialize_with = "lenient::id_text", default)]
+    pub id: String,
+    /// `type`: the JSON:API resource type, such as `job` or `storageUnit`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// `attributes`: the typed payload. A resource without attributes gets the all-absent value.
+    #[serde(default)]
+    pub attributes: A,
+    /// `relationships`, kept as raw JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relationships: Option<Value>,
+    /// `links`, kept as raw JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<Value>,
+    /// `meta`, kept as raw JSON (jobs carry `meta.page.cursor` here).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Value>,
+}
+
+impl<A> Resource<A> {
+    /// Builds a resource from its identity and attributes, without links or meta.
+    pub fn new(id: impl Into<String>, kind: impl Into<String>, attributes: A) -> Self {
+        Self {
+            id: id.into(),
+            kind: kind.into(),
+            attributes,
+            relationships: None,
+            links: None,
+            meta: None,
+        }
+    }
+
+    /// The per-item cursor at `meta.page.cursor`, which cursor-paginated lists attach to each item.
+    pub fn cursor(&self) -> Option<&str> {
+        self.meta.as_ref()?.get("page")?.get("cursor")?.as_str()
+    }
+}
+
+impl<A> Deref for Resource<A> {
+    type Target = A;
+
+    fn deref(&self) -> &A {
+        &self.attributes
+    }
+}
+
+/// A JSON:API list response: `data[]` plus optional `meta` and `links`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ListDocument<T> {
+    /// `data`: the items of this page; a response without `data` has none.
+    #[serde(default = "Vec::new")]
+    pub data: Vec<T>,
+    /// `meta`: pagination details, absent on endpoints that do not paginate (SLOs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meta: Option<ListMeta>,
+    /// `links`, kept as raw JSON (tape endpoints nest page links under `links.pagination`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub links: Option<Value>,
+}
+
+impl<T> ListDocument<T> {
+    /// `meta.pagination`, when the server sent one.
+    pub fn pagination(&self) -> Option<&PaginationMeta> {
+        self.meta.as_ref()?.pagination.as_ref()
+    }
+
+    /// The `href` of a page link, looked up under `links.pagination.<rel>` first (tape media,
+    /// tape volume pools) and then `links.<rel>` (jobs); `rel` is `next`, `prev`, `first`, `last`
+    /// or `self`.
+    pub fn link_href(&self, rel: &str) -> Option<&str> {
+        let links = self.links.as_ref()?;
+        let nested = links.get("pagination").and_then(|p| p.get(rel));
+        nested
+            .or_else(|| links.get(rel))?
+            .get("href")?
+            .as_str()
+    }
+}
+
+/// `meta` of a list response.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct ListMeta {
+    /// `pagination`: page position, in cursor or offset style.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pagination: Option<PaginationMeta>,
+}
+
+/// `meta.pagination` in either style NetBackup uses.
+///
+/// Cursor style (jobs, tape media, SLP images): `limit`, `next`, `prev`, `rangeTruncated`.
+/// Offset style (storage, alerts, catalog images, malware): `count`, `pages`, `page`, `offset`,
+/// `limit`, `first`, `last`, `next`, `prev`. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PaginationMeta {
+    /// `limit`: records per page.
+    #[serde(default, deserialize_with = "lenient::opt_u64", skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+    /// `count`: total records matching the request (offset style).
+    #[serde(default, deserialize_with = "lenient::opt_u64", skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    /// `pages`: total number of pages (offset style).
+    #[serde(default, deserialize_with = "lenient::opt_u64", skip_serializing_if = "Option::is_none")]
+    pub pages: Option<u64>,
+    /// `page`: the current page number (offset style).
+    #[serde(default, deserialize_with = "lenient::opt_u64", skip_serializing_if = "Option::is_none")]
+    pub page: Option<u64>,
+    /// `offset`: the offset of this page's first record (offset style).
+    #[serde(default, deserialize_with = "lenient::opt_u64", skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// `first`: the offset of the first page (offset style).
+    #[serde(default, deserialize_with = "lenient::opt_page_ref", skip_serializing_if = "Option::is_none")]
+    pub first: Option<PageRef>,
+    /// `last`: the offset of the last page (offset style).
+    #[serde(default, deserialize_with = "lenient::opt_page_ref", skip_serializing_if = "Option::is_none")]
+    pub last: Option<PageRef>,
+    /// `next`: cursor or offset of the next page; absent on the last page.
+    #[serde(default, deserialize_with = "lenient::opt_page_ref", skip_serializing_if = "Option::is_none")]
+    pub next: Option<PageRef>,
+    /// `prev`: cursor or offset of the previous page; absent on the first page.
+    #[serde(default, deserialize_with = "lenient::opt_page_ref", skip_serializing_if = "Option::is_none")]
+    pub prev: Option<PageRef>,
+    /// `rangeTruncated`: a range request (both `page[before]` and `page[after]`) was cut short.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub range_truncated: Option<bool>,
+}
+
+/// A JSON:API single-item response: `{ "data": … }`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct SingleDocument<T> {
+    /// `data`: the one item.
+    pub data: T,
+}

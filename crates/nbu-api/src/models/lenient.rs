@@ -1,0 +1,302 @@
+//! Lenient decoding helpers shared by every model.
+//!
+//! NetBackup's specs and servers disagree with themselves (integer ids where the schema says
+//! string, enum values outside the documented list, durations in more than one shape). One bad
+//! field must not fail a whole page of results, so these helpers accept every shape seen and
+//! turn what they cannot read into "absent" rather than an error.
+
+use std::fmt;
+
+use jiff::{SignedDuration, Span, SpanRelativeTo, Timestamp};
+use serde::de::{self, Deserializer, IgnoredAny, Visitor};
+use serde::{Serialize, Serializer};
+
+/// Reads a scalar JSON value (string, number or boolean) as text; `null` gives `None`.
+///
+/// Arrays and objects are consumed and also give `None`: an unexpected shape is absent, not fatal.
+struct ScalarText;
+
+impl<'de> Visitor<'de> for ScalarText {
+    type Value = Option<String>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string, number or boolean")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Some(v.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Some(v.to_string()))
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_seq(seq).map(|_| None)
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        IgnoredAny.visit_map(map).map(|_| None)
+    }
+}
+
+/// Any scalar as text; other shapes and `null` are absent.
+pub(crate) fn scalar_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    d.deserialize_any(ScalarText)
+}
+
+/// A resource id: the specs say string, their examples send integers; both become text.
+pub(crate) fn id_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    scalar_text(d).map(Option::unwrap_or_default)
+}
+
+/// An optional integer that may arrive as a number or a numeric string; anything else is absent.
+pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    Ok(scalar_text(d)?.and_then(|text| {
+        let text = text.trim();
+        text.parse::<i64>()
+            .ok()
+            // A float with no fractional part ("12.0") is still an integer count.
+            .or_else(|| text.parse::<f64>().ok().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+    }))
+}
+
+/// An optional non-negative integer; negative values (NetBackup's "unknown" sentinels such as
+/// -1 or -99) and unreadable values are absent.
+pub(crate) fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(opt_i64(d)?.and_then(|v| u64::try_from(v).ok()))
+}
+
+/// An optional floating-point number, from a number or a numeric string; anything else is absent.
+pub(crate) fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    Ok(scalar_text(d)?.and_then(|text| text.trim().parse::<f64>().ok()).filter(|f| f.is_finite()))
+}
+
+/// An optional flag from `true`/`false`, `1`/`0` or their string forms; anything else is absent.
+pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(scalar_text(d)?.and_then(|text| match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
+    }))
+}
+
+/// A timestamp in RFC 3339; text that is not one is absent rather than a decode failure.
+pub(crate) fn opt_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
+    Ok(scalar_text(d)?.and_then(|text| text.trim().parse::<Timestamp>().ok()))
+}
+
+/// Parses an ISO 8601 duration such as `PT1H2M3S` or `P1DT2H` (a day counts as 24 hours).
+///
+/// Returns `None` for anything else, including an empty string.
+pub fn parse_duration(text: &str) -> Option<SignedDuration> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    // Span accepts calendar units (days, weeks) that SignedDuration alone rejects.
+    let span: Span = text.parse().ok()?;
+    span.to_duration(SpanRelativeTo::days_are_24_hours()).ok()
+}
+
+/// An optional ISO 8601 duration; unreadable text is absent.
+pub(crate) fn opt_duration<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SignedDuration>, D::Error> {
+    Ok(scalar_text(d)?.as_deref().and_then(parse_duration))
+}
+
+/// A pagination reference: an opaque cursor (cursor paging) or a page offset (offset paging).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PageRef {
+    /// An opaque cursor, passed back as `page[after]` or `page[before]`.
+    Cursor(String),
+    /// A record offset, passed back as `page[offset]`.
+    Offset(u64),
+}
+
+impl PageRef {
+    /// The cursor text, if this is a cursor.
+    pub fn cursor(&self) -> Option<&str> {
+        match self {
+            Self::Cursor(c) => Some(c),
+            Self::Offset(_) => None,
+        }
+    }
+
+    /// The offset, if this is an offset.
+    pub fn offset(&self) -> Option<u64> {
+        match self {
+            Self::Offset(o) => Some(*o),
+            Self::Cursor(_) => None,
+        }
+    }
+}
+
+impl fmt::Display for PageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Cursor(c) => f.write_str(c),
+            Self::Offset(o) => write!(f, "{o}"),
+        }
+    }
+}
+
+impl Serialize for PageRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Self::Cursor(c) => s.serialize_str(c),
+            Self::Offset(o) => s.serialize_u64(*o),
+        }
+    }
+}
+
+/// Reads `next`/`prev`: a string is a cursor, a non-negative integer an offset.
+///
+/// An empty string means "no page": following it would request the first page again.
+pub(crate) fn opt_page_ref<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PageRef>, D::Error> {
+    struct PageRefVisitor;
+
+    impl<'de> Visitor<'de> for PageRefVisitor {
+        type Value = Option<PageRef>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a cursor string or an integer offset")
+        }
+
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+            Ok((!v.is_empty()).then(|| PageRef::Cursor(v.to_owned())))
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+            Ok(Some(PageRef::Offset(v)))
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+            Ok(u64::try_from(v).ok().map(PageRef::Offset))
+        }
+
+        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+            d.deserialize_any(self)
+        }
+
+        fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+            IgnoredAny.visit_seq(seq).map(|_| None)
+        }
+
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            IgnoredAny.visit_map(map).map(|_| None)
+        }
+    }
+
+    d.deserialize_any(PageRefVisitor)
+}
+
+/// Deserializes an open enum from its wire text; used by [`open_enum!`].
+pub(crate) fn open_enum_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    scalar_text(d).map(Option::unwrap_or_default)
+}
+
+/// Declares an enum over a documented vocabulary that keeps unknown values as `Other(text)`.
+///
+/// Matching ignores ASCII case; `as_str` gives the documented spelling back. Serialization writes
+/// the wire text, so snapshots show what the server sent.
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident = $wire:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value outside the documented vocabulary, kept verbatim.
+            Other(String),
+        }
+
+        impl $name {
+            /// The wire text of this value.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $wire, )+
+                    Self::Other(text) => text,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(text: &str) -> Self {
+                $( if text.eq_ignore_ascii_case($wire) { return Self::$variant; } )+
+                Self::Other(text.to_owned())
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::serde::Serialize for $name {
+            fn serialize<S: ::serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> ::serde::Deserialize<'de> for $name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                $crate::models::lenient::open_enum_text(d).map(|text| Self::from(text.as_str()))
+            }
+        }
+    };
+}
+
+pub(crate) use open_enum;
+

@@ -1,0 +1,352 @@
+//! Page-at-a-time listing: one HTTP request per page, pages yielded as a stream.
+//!
+//! NetBackup pages three ways, and each list endpoint uses one:
+//! - cursor (`page[after]`, next cursor in `meta.pagination.next`, or in the `next` link): jobs,
+//!   tape media, tape volume pools, SLP images;
+//! - offset (`page[offset]`, totals in `meta.pagination`): storage units, disk pools, drives,
+//!   alerts, malware results, catalog images, media servers;
+//! - offset without any `meta` (SLOs): the walk ends on a short page.
+
+use futures_util::Stream;
+use serde::de::DeserializeOwned;
+
+use crate::client::{Call, Client};
+use crate::error::Error;
+use crate::models::{ListDocument, PaginationMeta};
+
+/// One page of a listing.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items of this page, in server order.
+    pub items: Vec<T>,
+    /// The number of items across all pages (`meta.pagination.count`), where the endpoint
+    /// reports it (offset-paginated endpoints); `None` otherwise, never a guess.
+    pub total: Option<u64>,
+    /// `meta.pagination.rangeTruncated`: the server cut the requested range short.
+    pub range_truncated: bool,
+    /// Position of this page in its stream, from 0.
+    pub index: u32,
+    /// `meta.pagination` as the server sent it.
+    pub pagination: Option<PaginationMeta>,
+}
+
+impl<T> Page<T> {
+    /// Number of items on this page.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether this page has no items.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The items, dropping the page details.
+    pub fn into_items(self) -> Vec<T> {
+        self.items
+    }
+}
+
+impl<T> IntoIterator for Page<T> {
+    type Item = T;
+    type IntoIter = std::vec::IntoIter<T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+/// How an endpoint pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Paging {
+    /// `page[limit]` + `page[after]`; stop when no next cursor comes back.
+    Cursor,
+    /// `page[limit]` + `page[offset]`; stop from `meta.pagination`.
+    Offset,
+    /// `page[limit]` + `page[offset]` but no `meta`: stop on a short page.
+    OffsetNoMeta,
+    /// One request returns everything.
+    Unpaged,
+}
+
+/// Where the next request starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Position {
+    First,
+    After(String),
+    Offset(u64),
+}
+
+/// A list endpoint and how to walk it.
+#[derive(Debug, Clone)]
+pub(crate) struct ListSpec {
+    pub(crate) endpoint: &'static str,
+    pub(crate) paging: Paging,
+    /// Records per page sent in `page[limit]`.
+    pub(crate) limit: u32,
+    /// Query parameters sent with every page (filter, sort…).
+    pub(crate) params: Vec<(&'static str, String)>,
+}
+
+impl ListSpec {
+    pub(crate) fn new(endpoint: &'static str, paging: Paging, limit: u32) -> Self {
+        Self {
+            endpoint,
+            paging,
+            limit,
+            params: Vec::new(),
+        }
+    }
+
+    pub(crate) fn param(mut self, name: &'static str, value: Option<String>) -> Self {
+        if let Some(value) = value {
+            self.params.push((name, value));
+        }
+        self
+    }
+
+    /// The query of the request that fetches the page at `position`.
+    pub(crate) fn query(&self, position: &Position) -> Vec<(&'static str, String)> {
+        let mut query = self.params.clone();
+        match self.paging {
+            Paging::Unpaged => return query,
+            Paging::Cursor => {
+                query.push(("page[limit]", self.limit.to_string()));
+                if let Position::After(cursor) = position {
+                    query.push(("page[after]", cursor.clone()));
+                }
+            }
+            Paging::Offset | Paging::OffsetNoMeta => {
+                let offset = match position {
+                    Position::Offset(offset) => *offset,
+                    Position::First | Position::After(_) => 0,
+                };
+                query.push(("page[offset]", offset.to_string()));
+                query.push(("page[limit]", self.limit.to_string()));
+            }
+        }
+        query
+    }
+
+    /// Where the page after the one just read starts, or `None` when it was the last.
+    pub(crate) fn next_position<T>(
+        &self,
+        current: &Position,
+        doc: &ListDocument<T>,
+    ) -> Option<Position> {
+        let received = u64::try_from(doc.data.len()).unwrap_or(u64::MAX);
+        // An empty page ends every walk, whatever the metadata claims: it can only repeat.
+        if received == 0 {
+            return None;
+        }
+        let full_page = received >= u64::from(self.limit);
+        match self.paging {
+            Paging::Unpaged => None,
+            Paging::Cursor => {
+                let next = doc
+                    .pagination()
+                    .and_then(|p| p.next.as_ref())
+                    .and_then(|r| r.cursor().map(str::to_owned))
+                    .or_else(|| doc.link_href("next").and_then(cursor_from_href))?;
+                // A server repeating the cursor it was given would loop forever.
+                if matches!(current, Position::After(previous) if *previous == next) {
+                    tracing::warn!(endpoint = self.endpoint, "server repeated the page cursor; stopping");
+                    return None;
+                }
+                Some(Position::After(next))
+            }
+            Paging::Offset => {
+                let offset = match current {
+                    Position::Offset(offset) => *offset,
+                    Position::First | Position::After(_) => 0,
+                };
+                let next_offset = offset.saturating_add(received);
+                let more = match doc.pagination() {
+                    Some(p) => offset_has_more(p, offset, next_offset, full_page),
+                    None => full_page,
+                };
+                more.then_some(Position::Offset(next_offset))
+            }
+            Paging::OffsetNoMeta => {
+                let offset = match current {
+                    Position::Offset(offset) => *offset,
+                    Position::First | Position::After(_) => 0,
+                };
+                full_page.then_some(Position::Offset(offset.saturating_add(received)))
+            }
+        }
+    }
+}
+
+/// Whether an offset-paginated listing goes on after the records `offset..next_offset`.
+/// The total `count` is the most direct signal, then `page`/`pages`, then the `next` and `last`
+/// offsets; a server that sends none of them is read like one without `meta`.
+fn offset_has_more(p: &PaginationMeta, offset: u64, next_offset: u64, full_page: bool) -> bool {
+    if let Some(count) = p.count {
+        return next_offset < count;
+    }
+    if let (Some(page), Some(pages)) = (p.page, p.pages) {
+        // `page` counts from 0 in the specs' examples (`page: 0, pages: 1`).
+        return page.saturating_add(1) < pages;
+    }
+    if let Some(next) = p.next.as_ref().and_then(|r| r.offset()) {
+        return next > offset;
+    }
+    if let Some(last) = p.last.as_ref().and_then(|r| r.offset()) {
+        return offset < last;
+    }
+    full_page
+}
+
+/// The `page[after]` value of a `next` link.
+fn cursor_from_href(href: &str) -> Option<String> {
+    let url = url::Url::parse(href)
+        .or_else(|_| url::Url::parse("http://relative.invalid/")?.join(href))
+        .ok()?;
+    url.query_pairs()
+        .find(|(name, _)| name == "page[after]")
+        .map(|(_, value)| value.into_owned())
+        .filter(|value| !value.is_empty())
+}
+
+struct Walk {
+    client: Client,
+    spec: ListSpec,
+    position: Option<Position>,
+    index: u32,
+}
+
+/// Streams the pages of `spec`, one HTTP request per page, lazily: nothing is sent until the
+/// stream is polled, and dropping it stops the walk.
+pub(crate) fn walk<A>(
+    client: Client,
+    spec: ListSpec,
+) -> impl Stream<Item = Result<Page<crate::models::Resource<A>>, Error>> + Send + 'static
+where
+    A: DeserializeOwned + Default + Send + 'static,
+{
+    let start = Walk {
+        client,
+        spec,
+        position: Some(Position::First),
+        index: 0,
+    };
+    futures_util::stream::try_unfold(start, |mut walk| async move {
+        let Some(position) = walk.position.take() else {
+            return Ok(None);
+        };
+        let version = walk.client.effective_version().await?;
+        let call = Call::get(walk.spec.endpoint)
+            .version(version)
+            .query(walk.spec.query(&position))
+            .page(walk.index);
+        let doc: ListDocument<crate::models::Resource<A>> = walk.client.json(call).await?;
+        walk.position = walk.spec.next_position(&position, &doc);
+        let pagination = doc.pagination().cloned();
+        let page = Page {
+            total: pagination.as_ref().and_then(|p| p.count),
+            range_truncated: pagination
+                .as_ref()
+                .and_then(|p| p.range_truncated)
+                .unwrap_or(false),
+            index: walk.index,
+            pagination,
+            items: doc.data,
+        };
+        walk.index = walk.index.saturating_add(1);
+        Ok(Some((page, walk)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(value: serde_json::Value) -> ListDocument<serde_json::Value> {
+        serde_json::from_value(value).unwrap_or_else(|e| panic!("bad test document: {e}"))
+    }
+
+    fn items(n: usize) -> Vec<serde_json::Value> {
+        (0..n).map(|i| json!({"id": i.to_string()})).collect()
+    }
+
+    #[test]
+    fn cursor_follows_meta_then_links_and_stops_without_next() {
+        let spec = ListSpec::new("/admin/jobs", Paging::Cursor, 2);
+        let with_meta = doc(json!({"data": items(2), "meta": {"pagination": {"next": "c2"}}}));
+        assert_eq!(
+            spec.next_position(&Position::First, &with_meta),
+            Some(Position::After("c2".into()))
+        );
+        let with_link = doc(json!({"data": items(2), "links": {"pagination": {"next": {
+            "href": "https://h:1556/netbackup/storage/tape-media?page%5Blimit%5D=2&page%5Bafter%5D=c%2F3"}}}}));
+        assert_eq!(
+            spec.next_position(&Position::First, &with_link),
+            Some(Position::After("c/3".into()))
+        );
+        let last = doc(json!({"data": items(1), "meta": {"pagination": {"prev": "c1"}}}));
+        assert_eq!(spec.next_position(&Position::After("c1".into()), &last), None);
+        let repeated = doc(json!({"data": items(2), "meta": {"pagination": {"next": "c1"}}}));
+        assert_eq!(spec.next_position(&Position::After("c1".into()), &repeated), None);
+        let empty = doc(json!({"data": [], "meta": {"pagination": {"next": "c9"}}}));
+        assert_eq!(spec.next_position(&Position::First, &empty), None);
+    }
+
+    #[test]
+    fn cursor_query_carries_limit_and_after() {
+        let spec = ListSpec::new("/admin/jobs", Paging::Cursor, 100)
+            .param("filter", Some("state eq 'DONE'".into()))
+            .param("sort", None);
+        assert_eq!(
+            spec.query(&Position::After("abc".into())),
+            vec![
+                ("filter", "state eq 'DONE'".to_owned()),
+                ("page[limit]", "100".to_owned()),
+                ("page[after]", "abc".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn offset_uses_count_pages_next_last_then_short_page() {
+        let spec = ListSpec::new("/storage/storage-units", Paging::Offset, 2);
+        let at = |offset| Position::Offset(offset);
+        let by_count = doc(json!({"data": items(2), "meta": {"pagination": {"count": 5}}}));
+        assert_eq!(spec.next_position(&at(0), &by_count), Some(at(2)));
+        assert_eq!(spec.next_position(&at(2), &by_count), Some(at(4)));
+        let by_count_end = doc(json!({"data": items(1), "meta": {"pagination": {"count": 5}}}));
+        assert_eq!(spec.next_position(&at(4), &by_count_end), None);
+
+        let by_pages = doc(json!({"data": items(2), "meta": {"pagination": {"page": 0, "pages": 2}}}));
+        assert_eq!(spec.next_position(&at(0), &by_pages), Some(at(2)));
+        let by_pages_end = doc(json!({"data": items(2), "meta": {"pagination": {"page": 1, "pages": 2}}}));
+        assert_eq!(spec.next_position(&at(2), &by_pages_end), None);
+
+        let by_next = doc(json!({"data": items(2), "meta": {"pagination": {"offset": 0, "next": 2}}}));
+        assert_eq!(spec.next_position(&at(0), &by_next), Some(at(2)));
+        let by_last = doc(json!({"data": items(2), "meta": {"pagination": {"last": 2}}}));
+        assert_eq!(spec.next_position(&at(2), &by_last), None);
+
+        let no_meta_full = doc(json!({"data": items(2)}));
+        assert_eq!(spec.next_position(&at(0), &no_meta_full), Some(at(2)));
+    }
+
+    #[test]
+    fn offset_without_meta_stops_on_short_page() {
+        let spec = ListSpec::new("/servicecatalog/slos", Paging::OffsetNoMeta, 3);
+        assert_eq!(
+            spec.next_position(&Position::First, &doc(json!({"data": items(3)}))),
+            Some(Position::Offset(3))
+        );
+        assert_eq!(
+            spec.next_position(&Position::Offset(3), &doc(json!({"data": items(2)}))),
+            None
+        );
+        assert_eq!(
+            spec.query(&Position::Offset(3)),
+            vec![("page[offset]", "3".to_owned()), ("page[limit]", "3".to_owned())]
+        );
+    }
+}

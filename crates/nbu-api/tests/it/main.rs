@@ -1,0 +1,1 @@
+//! Integration tests of nbu-api: one binary, one module per area.

@@ -1,0 +1,73 @@
+//! The trait every area of NetBackup is collected through.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use nbu_metrics::FamilySet;
+
+/// What a collector is given for one run.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CollectContext {
+    /// The wall-clock time the run started; collectors use it instead of reading the clock so that
+    /// one run sees one consistent "now".
+    pub now: Timestamp,
+}
+
+impl CollectContext {
+    /// A context for a run starting at `now`.
+    pub fn new(now: Timestamp) -> Self {
+        Self { now }
+    }
+}
+
+/// The result of one successful collector run.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Collected {
+    /// The metric families this collector contributes to its site.
+    pub families: FamilySet,
+    /// NetBackup API requests the run issued (one per page; retries inside the client excluded).
+    pub api_requests: u64,
+    /// Items (jobs, storage units, …) the run decoded.
+    pub items: u64,
+}
+
+impl Collected {
+    /// A result carrying `families`, `api_requests` and `items`.
+    pub fn new(families: FamilySet, api_requests: u64, items: u64) -> Self {
+        Self {
+            families,
+            api_requests,
+            items,
+        }
+    }
+}
+
+/// Why a collector run failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CollectError {
+    /// The NetBackup API answered with an error or could not be reached.
+    #[error(transparent)]
+    Api(#[from] nbu_api::Error),
+    /// The run did not finish within the collection timeout and was cut off.
+    #[error("collection timed out after {}s", .0.as_secs_f64())]
+    Timeout(Duration),
+}
+
+/// One area of NetBackup (jobs, storage, alerts, …) turned into metric families.
+#[cfg_attr(test, mockall::automock)]
+#[async_trait]
+pub trait Collector: Send + Sync {
+    /// A short, stable name used in self-metrics labels and logs (`jobs`, `storage`, …).
+    fn name(&self) -> &'static str;
+
+    /// Whether the collector runs when the configuration does not mention it.
+    fn enabled_by_default(&self) -> bool;
+
+    /// Runs one collection. It may be cancelled at any await point (the poller's timeout), so it
+    /// must leave its own state usable for the next run when that happens.
+    async fn collect(&self, ctx: &CollectContext) -> Result<Collected, CollectError>;
+}

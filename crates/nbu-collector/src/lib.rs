@@ -1,0 +1,29 @@
+//! nbu-collector: collects NetBackup data through [`nbu_api`] into [`nbu_metrics`] families and
+//! publishes them as immutable [`Snapshot`]s.
+//!
+//! Every area of NetBackup (jobs, storage, and the opt-in ones) is a [`Collector`]. A [`SitePoller`]
+//! runs a site's collectors on their own intervals, in parallel, each under a timeout, and reports
+//! every outcome to a shared [`Publisher`], which renders the exposition once per change and swaps it
+//! in atomically. A scrape only reads the current snapshot: it never calls NetBackup.
+//!
+//! A collector that fails keeps its last good families, marked stale by the
+//! `nbu_collector_success`/`nbu_collector_stale` self-metrics, and never cancels the others.
+//!
+//! This crate must not depend on HTTP serving, configuration formats or Prometheus client
+//! libraries: it orchestrates `nbu-api` and `nbu-metrics` and nothing more.
+
+mod collector;
+mod jobs;
+mod map;
+mod poller;
+mod publisher;
+mod storage;
+
+pub use collector::{CollectContext, CollectError, Collected, Collector};
+pub use jobs::{JobsCollector, JobsSettings};
+pub use poller::{ScheduledCollector, SitePoller, SiteSpec};
+pub use publisher::{CollectorStatus, Publisher, SiteStatus, Snapshot};
+pub use storage::StorageCollector;
+
+#[cfg(test)]
+pub use collector::MockCollector;

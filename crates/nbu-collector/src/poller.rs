@@ -1,0 +1,234 @@
+//! Runs one site's collectors on their intervals, in parallel, each under a timeout.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use jiff::Timestamp;
+use nbu_api::{ApiVersion, Client};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::{CollectContext, CollectError, Collector, Publisher};
+
+/// A collector and how often it runs.
+#[derive(Clone)]
+pub struct ScheduledCollector {
+    /// The collector.
+    pub collector: Arc<dyn Collector>,
+    /// The time between the starts of two runs.
+    pub interval: Duration,
+}
+
+impl std::fmt::Debug for ScheduledCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScheduledCollector")
+            .field("collector", &self.collector.name())
+            .field("interval", &self.interval)
+            .finish()
+    }
+}
+
+/// Builds a site's collectors once its API version is known.
+pub type CollectorFactory = dyn Fn(Client) -> Vec<ScheduledCollector> + Send + Sync;
+
+/// Everything needed to poll one NetBackup site.
+#[derive(Clone)]
+pub struct SiteSpec {
+    /// The `site` label.
+    pub site: String,
+    /// The site's client; it need not have a version yet.
+    pub client: Client,
+    /// Builds the collectors from the client bound to the negotiated version.
+    pub collectors: Arc<CollectorFactory>,
+    /// How long one collector run may take before it is cut off.
+    pub timeout: Duration,
+    /// How often the site's liveness and API version are re-checked with `GET /ping`.
+    pub ping_interval: Duration,
+}
+
+impl std::fmt::Debug for SiteSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SiteSpec")
+            .field("site", &self.site)
+            .field("client", &self.client)
+            .field("timeout", &self.timeout)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The running pollers of one site; dropping it does not stop them, [`SitePoller::shutdown`] does.
+#[derive(Debug)]
+pub struct SitePoller {
+    site: String,
+    cancel: CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+const MAX_SETUP_BACKOFF: Duration = Duration::from_secs(60);
+
+impl SitePoller {
+    /// Starts polling `spec.site` in the background, reporting to `publisher`.
+    pub fn spawn(spec: SiteSpec, publisher: Arc<Publisher>) -> Self {
+        publisher.register_site(&spec.site);
+        let cancel = CancellationToken::new();
+        let site = spec.site.clone();
+        let span = info_span!("site", site = %spec.site);
+        let task = tokio::spawn(run_site(spec, publisher, cancel.clone()).instrument(span));
+        Self { site, cancel, task }
+    }
+
+    /// The site this poller serves.
+    pub fn site(&self) -> &str {
+        &self.site
+    }
+
+    /// Stops every collector of the site and waits for them; a run in flight is abandoned.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        if let Err(error) = self.task.await {
+            warn!(site = %self.site, %error, "site poller ended abnormally");
+        }
+    }
+
+    /// Runs every collector of the site once (after negotiating the version) and returns when all
+    /// have reported; used by `nbu-exporter once`.
+    pub async fn collect_once(spec: &SiteSpec, publisher: &Publisher) -> Result<(), nbu_api::Error> {
+        publisher.register_site(&spec.site);
+        let version = match spec.client.negotiate().await {
+            Ok(version) => version,
+            Err(error) => {
+                publisher.site_setup_failed(&spec.site, &error.to_string());
+                return Err(error);
+            }
+        };
+        publisher.site_connected(&spec.site, &version.to_string());
+        let runs = (spec.collectors)(spec.client.with_version(version))
+            .into_iter()
+            .map(|scheduled| run_once(&spec.site, scheduled.collector, spec.timeout, publisher));
+        futures_util::future::join_all(runs).await;
+        Ok(())
+    }
+}
+
+async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: CancellationToken) {
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        let negotiated = tokio::select! {
+            () = cancel.cancelled() => return,
+            result = spec.client.negotiate() => result,
+        };
+        let version = match negotiated {
+            Ok(version) => version,
+            Err(error) => {
+                warn!(%error, retry_in_s = backoff.as_secs(), "cannot set up NetBackup site");
+                publisher.site_setup_failed(&spec.site, &error.to_string());
+                tokio::select! {
+                    () = cancel.cancelled() => return,
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(MAX_SETUP_BACKOFF);
+                continue;
+            }
+        };
+        backoff = Duration::from_secs(1);
+        info!(api_version = %version, "NetBackup site ready");
+        publisher.site_connected(&spec.site, &version.to_string());
+        let client = spec.client.with_version(version);
+        let generation = cancel.child_token();
+        let mut tasks = JoinSet::new();
+        for scheduled in (spec.collectors)(client.clone()) {
+            tasks.spawn(run_collector(
+                spec.site.clone(),
+                scheduled,
+                spec.timeout,
+                Arc::clone(&publisher),
+                generation.clone(),
+            ));
+        }
+        watch_site(&spec, &client, version, &publisher, &generation).await;
+        generation.cancel();
+        while tasks.join_next().await.is_some() {}
+        if cancel.is_cancelled() {
+            return;
+        }
+    }
+}
+
+/// Pings the site on `ping_interval`; returns when cancelled or when the server's API version
+/// changed (NetBackup was upgraded), so that the caller negotiates again.
+async fn watch_site(
+    spec: &SiteSpec,
+    client: &Client,
+    version: ApiVersion,
+    publisher: &Publisher,
+    cancel: &CancellationToken,
+) {
+    let mut ticker = tokio::time::interval(spec.ping_interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        let started = Instant::now();
+        match client.ping().await {
+            Ok(server_version) => {
+                publisher.site_response_time(&spec.site, started.elapsed());
+                // A configured version is kept whatever the server says: the operator chose it.
+                let changed = spec.client.version().is_none()
+                    && server_version
+                        .as_deref()
+                        .and_then(|v| v.parse::<ApiVersion>().ok())
+                        .is_some_and(|served| served > version);
+                if changed {
+                    info!(from = %version, "NetBackup serves a newer API version; negotiating again");
+                    return;
+                }
+            }
+            Err(error) => warn!(%error, "ping failed"),
+        }
+    }
+}
+
+async fn run_collector(
+    site: String,
+    scheduled: ScheduledCollector,
+    timeout: Duration,
+    publisher: Arc<Publisher>,
+    cancel: CancellationToken,
+) {
+    let mut ticker = tokio::time::interval(scheduled.interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            _ = ticker.tick() => {}
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = run_once(&site, Arc::clone(&scheduled.collector), timeout, &publisher) => {}
+        }
+    }
+}
+
+async fn run_once(site: &str, collector: Arc<dyn Collector>, timeout: Duration, publisher: &Publisher) {
+    let name = collector.name();
+    let started_at = Timestamp::now();
+    let started = Instant::now();
+    let ctx = CollectContext::new(started_at);
+    let span = info_span!("collect", site, collector = name);
+    let outcome = match tokio::time::timeout(timeout, collector.collect(&ctx))
+        .instrument(span.clone())
+        .await
+    {
+        Ok(result) => result,
+        Err(_) => Err(CollectError::Timeout(timeout)),
+    };
+    let duration = started.elapsed();
+    let outcome = outcome.map_err(|error| {
+        span.in_scope(|| warn!(%error, "collection failed"));
+        error.to_string()
+    });
+    publisher.record(site, name, started_at, duration, outcome);
+}

@@ -1,0 +1,342 @@
+//! The shared, immutable view of everything collected: what `/metrics` and `/health` read.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use jiff::Timestamp;
+use nbu_metrics::{Exposition, FamilySet};
+
+use crate::Collected;
+
+/// One published state of the exporter: the rendered exposition and the status behind `/health`.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Snapshot {
+    /// The Prometheus text exposition (format 0.0.4) of every site and the global families.
+    pub exposition: Bytes,
+    /// Per-site collection status, sorted by site name.
+    pub sites: Vec<SiteStatus>,
+    /// When this snapshot was published.
+    pub published_at: Timestamp,
+    encoded: OnceLock<Bytes>,
+}
+
+impl Snapshot {
+    fn new(exposition: Bytes, sites: Vec<SiteStatus>, published_at: Timestamp) -> Self {
+        Self {
+            exposition,
+            sites,
+            published_at,
+            encoded: OnceLock::new(),
+        }
+    }
+
+    /// An alternative encoding of the exposition (e.g. gzip), computed by `encode` at most once per
+    /// snapshot so that concurrent scrapes share the work.
+    pub fn encoded_with(&self, encode: impl FnOnce(&[u8]) -> Bytes) -> Bytes {
+        self.encoded.get_or_init(|| encode(&self.exposition)).clone()
+    }
+}
+
+/// How one site is doing.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SiteStatus {
+    /// The site label.
+    pub site: String,
+    /// The negotiated NetBackup API version, once known.
+    pub api_version: Option<String>,
+    /// Why the site could not be set up (version negotiation failed), if it could not.
+    pub setup_error: Option<String>,
+    /// Each collector's latest outcome, sorted by name.
+    pub collectors: Vec<CollectorStatus>,
+}
+
+impl SiteStatus {
+    /// `nbu_up`: some collector's latest run succeeded.
+    pub fn up(&self) -> bool {
+        self.collectors.iter().any(|c| c.last_run_succeeded)
+    }
+
+    /// No collector has finished a run yet and nothing has failed: the site is starting.
+    pub fn starting(&self) -> bool {
+        self.setup_error.is_none() && self.collectors.iter().all(|c| c.last_attempt.is_none())
+    }
+}
+
+/// The latest outcome of one collector of one site.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct CollectorStatus {
+    /// The collector's name.
+    pub name: &'static str,
+    /// When its latest run started, if it ran.
+    pub last_attempt: Option<Timestamp>,
+    /// When its latest successful run started.
+    pub last_success: Option<Timestamp>,
+    /// Whether the latest run succeeded.
+    pub last_run_succeeded: bool,
+    /// The latest run's error, when it failed.
+    pub last_error: Option<String>,
+    /// How long the latest run took.
+    pub last_duration: Option<Duration>,
+}
+
+#[derive(Default)]
+struct CollectorState {
+    families: Option<FamilySet>,
+    status: Option<CollectorStatus>,
+    api_requests_total: u64,
+    items_total: u64,
+}
+
+#[derive(Default)]
+struct SiteState {
+    api_version: Option<String>,
+    setup_error: Option<String>,
+    response_time: Option<Duration>,
+    collectors: BTreeMap<&'static str, CollectorState>,
+}
+
+#[derive(Default)]
+struct State {
+    sites: BTreeMap<String, SiteState>,
+    global: FamilySet,
+}
+
+/// Collects every collector's outcome and republishes the [`Snapshot`] after each change.
+///
+/// Rendering happens here, once per change, so that serving a scrape is a pointer load.
+pub struct Publisher {
+    state: Mutex<State>,
+    current: ArcSwap<Snapshot>,
+}
+
+impl std::fmt::Debug for Publisher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Publisher")
+            .field("published_at", &self.current.load().published_at)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for Publisher {
+    fn default() -> Self {
+        Self {
+            state: Mutex::new(State::default()),
+            current: ArcSwap::from_pointee(Snapshot::new(Bytes::new(), Vec::new(), Timestamp::now())),
+        }
+    }
+}
+
+impl Publisher {
+    /// A publisher with nothing collected yet.
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    /// The current snapshot: cheap, never blocks on collection.
+    pub fn snapshot(&self) -> Arc<Snapshot> {
+        self.current.load_full()
+    }
+
+    /// Replaces the families that belong to no site (build info, reload status, …).
+    pub fn set_global(&self, families: FamilySet) {
+        self.update(|state| state.global = families);
+    }
+
+    /// Makes `site` known, so that it shows `nbu_up 0` before its first collection.
+    pub fn register_site(&self, site: &str) {
+        self.update(|state| {
+            state.sites.entry(site.to_owned()).or_default();
+        });
+    }
+
+    /// Forgets `site` and all its series (it left the configuration).
+    pub fn remove_site(&self, site: &str) {
+        self.update(|state| {
+            state.sites.remove(site);
+        });
+    }
+
+    /// Records the API version negotiated for `site` and clears any earlier setup error.
+    pub fn site_connected(&self, site: &str, api_version: &str) {
+        self.update(|state| {
+            let entry = state.sites.entry(site.to_owned()).or_default();
+            entry.api_version = Some(api_version.to_owned());
+            entry.setup_error = None;
+        });
+    }
+
+    /// Records why `site` could not be set up (negotiation failed); its last data stays, stale.
+    pub fn site_setup_failed(&self, site: &str, error: &str) {
+        self.update(|state| {
+            let entry = state.sites.entry(site.to_owned()).or_default();
+            entry.setup_error = Some(error.to_owned());
+            for collector in entry.collectors.values_mut() {
+                if let Some(status) = collector.status.as_mut() {
+                    status.last_run_succeeded = false;
+                }
+            }
+        });
+    }
+
+    /// Records the latency of the site's cheapest API call (`nbu_response_time_ms`).
+    pub fn site_response_time(&self, site: &str, elapsed: Duration) {
+        self.update(|state| {
+            state.sites.entry(site.to_owned()).or_default().response_time = Some(elapsed);
+        });
+    }
+
+    /// Records one collector run. A failed run keeps the families of the last successful one.
+    pub fn record(
+        &self,
+        site: &str,
+        collector: &'static str,
+        started: Timestamp,
+        duration: Duration,
+        outcome: Result<Collected, String>,
+    ) {
+        self.update(|state| {
+            let entry = state
+                .sites
+                .entry(site.to_owned())
+                .or_default()
+                .collectors
+                .entry(collector)
+                .or_default();
+            let previous_success = entry.status.as_ref().and_then(|s| s.last_success);
+            let (succeeded, error) = match outcome {
+                Ok(collected) => {
+                    entry.families = Some(collected.families);
+                    entry.api_requests_total += collected.api_requests;
+                    entry.items_total += collected.items;
+                    (true, None)
+                }
+                Err(error) => (false, Some(error)),
+            };
+            entry.status = Some(CollectorStatus {
+                name: collector,
+                last_attempt: Some(started),
+                last_success: if succeeded { Some(started) } else { previous_success },
+                last_run_succeeded: succeeded,
+                last_error: error,
+                last_duration: Some(duration),
+            });
+        });
+    }
+
+    fn update(&self, change: impl FnOnce(&mut State)) {
+        // A panic elsewhere while holding the lock leaves plain data behind; keep serving it.
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        change(&mut state);
+        let snapshot = render(&state, Timestamp::now());
+        // Storing under the lock keeps snapshots in the order of the changes that made them.
+        self.current.store(Arc::new(snapshot));
+    }
+}
+
+fn render(state: &State, now: Timestamp) -> Snapshot {
+    let mut exposition = Exposition::new();
+    let mut statuses = Vec::with_capacity(state.sites.len());
+    for (site, site_state) in &state.sites {
+        let status = site_status(site, site_state);
+        let self_metrics = self_metrics(&status, site_state);
+        exposition.site(site, &self_metrics);
+        for collector in site_state.collectors.values() {
+            if let Some(families) = &collector.families {
+                exposition.site(site, families);
+            }
+        }
+        statuses.push(status);
+    }
+    exposition.global(&state.global);
+    Snapshot::new(Bytes::from(exposition.render()), statuses, now)
+}
+
+fn site_status(site: &str, state: &SiteState) -> SiteStatus {
+    SiteStatus {
+        site: site.to_owned(),
+        api_version: state.api_version.clone(),
+        setup_error: state.setup_error.clone(),
+        collectors: state
+            .collectors
+            .iter()
+            .map(|(name, c)| {
+                c.status.clone().unwrap_or(CollectorStatus {
+                    name,
+                    last_attempt: None,
+                    last_success: None,
+                    last_run_succeeded: false,
+                    last_error: None,
+                    last_duration: None,
+                })
+            })
+            .collect(),
+    }
+}
+
+fn seconds(ts: Timestamp) -> f64 {
+    ts.as_millisecond() as f64 / 1000.0
+}
+
+/// The exporter's own view of a site: `nbu_up`, API version, and per-collector health.
+fn self_metrics(status: &SiteStatus, state: &SiteState) -> FamilySet {
+    let mut set = FamilySet::new();
+    set.gauge("nbu_up", "1 when a collection from this NetBackup site succeeded in its latest run.")
+        .push(vec![], if status.up() { 1.0 } else { 0.0 });
+    if let Some(version) = &status.api_version {
+        set.gauge("nbu_api_version", "The NetBackup API version negotiated with this site (always 1).")
+            .push(vec![("version", version.clone())], 1.0);
+    }
+    if let Some(elapsed) = state.response_time {
+        set.gauge("nbu_response_time_ms", "Latency of the latest /ping to this site, in milliseconds.")
+            .push(vec![], elapsed.as_secs_f64() * 1000.0);
+    }
+    for c in &status.collectors {
+        if let Some(success) = c.last_success {
+            set.gauge(
+                "nbu_last_scrape_timestamp_seconds",
+                "When the latest successful collection of this source started (Unix seconds).",
+            )
+            .push(vec![("source", c.name.to_owned())], seconds(success));
+        }
+    }
+    for (name, collector) in &state.collectors {
+        let Some(run) = &collector.status else { continue };
+        let label = || vec![("collector", (*name).to_owned())];
+        set.gauge("nbu_collector_success", "1 when the collector's latest run succeeded.")
+            .push(label(), if run.last_run_succeeded { 1.0 } else { 0.0 });
+        let stale = !run.last_run_succeeded && collector.families.is_some();
+        set.gauge(
+            "nbu_collector_stale",
+            "1 when the collector's series come from an earlier run because the latest one failed.",
+        )
+        .push(label(), if stale { 1.0 } else { 0.0 });
+        if let Some(duration) = run.last_duration {
+            set.gauge("nbu_collector_duration_seconds", "How long the collector's latest run took.")
+                .push(label(), duration.as_secs_f64());
+        }
+        if let Some(success) = run.last_success {
+            set.gauge(
+                "nbu_collector_last_success_timestamp_seconds",
+                "When the collector's latest successful run started (Unix seconds).",
+            )
+            .push(label(), seconds(success));
+        }
+        set.counter(
+            "nbu_collector_api_requests_total",
+            "NetBackup API requests issued by the collector's successful runs.",
+        )
+        .push(label(), collector.api_requests_total as f64);
+        set.counter(
+            "nbu_collector_items_total",
+            "Items (jobs, storage units, …) decoded by the collector's successful runs.",
+        )
+        .push(label(), collector.items_total as f64);
+    }
+    set
+}
