@@ -80,7 +80,11 @@ pub enum Error {
     },
 
     /// The answer was not the JSON this call expects (malformed, truncated, wrong shape).
-    #[error("{endpoint}{}: cannot decode the response: {}", ver(version), decode_summary(source))]
+    #[error(
+        "{endpoint}{}: cannot decode the response: {}",
+        ver(version),
+        decode_summary(source)
+    )]
     Decode {
         /// The API path called.
         endpoint: String,
@@ -138,11 +142,12 @@ impl Error {
         }
     }
 
-    /// Whether trying again later may succeed: connection failures, timeouts, 429, 502, 503,
-    /// 504 — also when they persisted through the retry budget.
+    /// Whether trying again later may succeed: connection failures, timeouts, 429, 500, 502,
+    /// 503, 504 — also when they persisted through the retry budget. A server certificate that
+    /// TLS verification refused is not transient: it needs a configuration change.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Http { .. } => true,
+            Self::Http { source, .. } => !is_tls_rejection(source),
             Self::Status { status, .. } => is_transient_status(*status),
             Self::RetriesExhausted { last, .. } => last.is_transient(),
             _ => false,
@@ -199,9 +204,11 @@ impl Error {
     }
 }
 
-/// Statuses that proxies, load balancers and a busy NetBackup use for "try again shortly".
+/// Statuses worth another try: "slow down" (429), the gateway family that proxies and load
+/// balancers answer while NetBackup restarts (502, 503, 504), and 500, which NetBackup's web
+/// service returns for passing internal failures. No other 4xx is ever retried.
 pub(crate) fn is_transient_status(status: u16) -> bool {
-    matches!(status, 429 | 502 | 503 | 504)
+    matches!(status, 429 | 500 | 502 | 503 | 504)
 }
 
 fn ver(version: &Option<ApiVersion>) -> String {
@@ -209,7 +216,9 @@ fn ver(version: &Option<ApiVersion>) -> String {
 }
 
 fn body_suffix(body: &Option<Box<ErrorBody>>) -> String {
-    body.as_deref().map(|b| format!(": {b}")).unwrap_or_default()
+    body.as_deref()
+        .map(|b| format!(": {b}"))
+        .unwrap_or_default()
 }
 
 fn list(versions: &[ApiVersion]) -> String {
@@ -220,7 +229,10 @@ fn list(versions: &[ApiVersion]) -> String {
 /// A one-line account of a transport failure. reqwest's own text repeats the full URL, which the
 /// endpoint already names; the source chain keeps the detail for whoever wants it.
 fn transport_summary(source: &reqwest::Error) -> String {
-    let what = if source.is_timeout() {
+    let what = if is_tls_rejection(source) {
+        "TLS handshake failed (for a private CA, configure its PEM bundle, e.g. the \
+         webRootCert of GET /security/cacert)"
+    } else if source.is_timeout() {
         "request timed out"
     } else if source.is_connect() {
         "cannot connect"
@@ -253,4 +265,25 @@ fn decode_summary(source: &serde_json::Error) -> String {
         source.line(),
         source.column()
     )
+}
+
+/// Whether rustls refused the connection (untrusted or mismatched certificate, failed
+/// handshake), looking through the I/O errors that carry it.
+pub(crate) fn is_tls_rejection(error: &reqwest::Error) -> bool {
+    holds_rustls_error(error)
+}
+
+fn holds_rustls_error(error: &(dyn std::error::Error + 'static)) -> bool {
+    if error.is::<rustls::Error>() {
+        return true;
+    }
+    // `io::Error::source` skips the error it wraps, so the wrapped one is visited explicitly.
+    if let Some(inner) = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+        && holds_rustls_error(inner)
+    {
+        return true;
+    }
+    error.source().is_some_and(holds_rustls_error)
 }

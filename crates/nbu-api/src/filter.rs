@@ -393,7 +393,8 @@ mod tests {
     use super::*;
 
     fn ts(text: &str) -> jiff::Timestamp {
-        text.parse().unwrap_or_else(|e| panic!("bad test timestamp {text}: {e}"))
+        text.parse()
+            .unwrap_or_else(|e| panic!("bad test timestamp {text}: {e}"))
     }
 
     #[test]
@@ -403,7 +404,10 @@ mod tests {
             (Filter::ne("status", 0), "status ne 0"),
             (Filter::lt("jobId", 42_i64), "jobId lt 42"),
             (Filter::le("parentJobId", 7_u32), "parentJobId le 7"),
-            (Filter::gt("kilobytesTransferred", 0), "kilobytesTransferred gt 0"),
+            (
+                Filter::gt("kilobytesTransferred", 0),
+                "kilobytesTransferred gt 0",
+            ),
             (Filter::eq("acknowledged", false), "acknowledged eq false"),
             (
                 Filter::ge("startTime", ts("2020-05-06T11:41:45Z")),
@@ -457,16 +461,25 @@ mod tests {
         let a = || Filter::eq("a", 1);
         let b = || Filter::eq("b", 2);
         let c = || Filter::eq("c", 3);
-        assert_eq!(a().and(b()).and(c()).to_string(), "a eq 1 and b eq 2 and c eq 3");
-        assert_eq!(a().or(b()).to_string(), "a eq 1 or b eq 2");
-        assert_eq!(a().and(b().or(c())).to_string(), "a eq 1 and (b eq 2 or c eq 3)");
-        assert_eq!(a().or(b()).and(c()).to_string(), "(a eq 1 or b eq 2) and c eq 3");
-        assert_eq!(a().or(b().and(c())).to_string(), "a eq 1 or b eq 2 and c eq 3");
-        assert_eq!((!a()).to_string(), "not (a eq 1)");
         assert_eq!(
-            a().or(b()).negated().to_string(),
-            "not (a eq 1 or b eq 2)"
+            a().and(b()).and(c()).to_string(),
+            "a eq 1 and b eq 2 and c eq 3"
         );
+        assert_eq!(a().or(b()).to_string(), "a eq 1 or b eq 2");
+        assert_eq!(
+            a().and(b().or(c())).to_string(),
+            "a eq 1 and (b eq 2 or c eq 3)"
+        );
+        assert_eq!(
+            a().or(b()).and(c()).to_string(),
+            "(a eq 1 or b eq 2) and c eq 3"
+        );
+        assert_eq!(
+            a().or(b().and(c())).to_string(),
+            "a eq 1 or b eq 2 and c eq 3"
+        );
+        assert_eq!((!a()).to_string(), "not (a eq 1)");
+        assert_eq!(a().or(b()).negated().to_string(), "not (a eq 1 or b eq 2)");
         assert_eq!(
             (!Filter::contains("policyName", "x")).to_string(),
             "not contains(policyName,'x')"
@@ -491,7 +504,10 @@ mod tests {
         assert_eq!(Sort::asc("jobId").to_string(), "jobId");
         assert_eq!(Sort::desc("lastUpdateTime").to_string(), "-lastUpdateTime");
         assert_eq!(
-            Sort::desc("startTime").then_asc("jobId").then_desc("status").to_string(),
+            Sort::desc("startTime")
+                .then_asc("jobId")
+                .then_desc("status")
+                .to_string(),
             "-startTime,jobId,-status"
         );
     }

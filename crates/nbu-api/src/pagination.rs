@@ -151,7 +151,10 @@ impl ListSpec {
                     .or_else(|| doc.link_href("next").and_then(cursor_from_href))?;
                 // A server repeating the cursor it was given would loop forever.
                 if matches!(current, Position::After(previous) if *previous == next) {
-                    tracing::warn!(endpoint = self.endpoint, "server repeated the page cursor; stopping");
+                    tracing::warn!(
+                        endpoint = self.endpoint,
+                        "server repeated the page cursor; stopping"
+                    );
                     return None;
                 }
                 Some(Position::After(next))
@@ -287,9 +290,15 @@ mod tests {
             Some(Position::After("c/3".into()))
         );
         let last = doc(json!({"data": items(1), "meta": {"pagination": {"prev": "c1"}}}));
-        assert_eq!(spec.next_position(&Position::After("c1".into()), &last), None);
+        assert_eq!(
+            spec.next_position(&Position::After("c1".into()), &last),
+            None
+        );
         let repeated = doc(json!({"data": items(2), "meta": {"pagination": {"next": "c1"}}}));
-        assert_eq!(spec.next_position(&Position::After("c1".into()), &repeated), None);
+        assert_eq!(
+            spec.next_position(&Position::After("c1".into()), &repeated),
+            None
+        );
         let empty = doc(json!({"data": [], "meta": {"pagination": {"next": "c9"}}}));
         assert_eq!(spec.next_position(&Position::First, &empty), None);
     }
@@ -319,12 +328,15 @@ mod tests {
         let by_count_end = doc(json!({"data": items(1), "meta": {"pagination": {"count": 5}}}));
         assert_eq!(spec.next_position(&at(4), &by_count_end), None);
 
-        let by_pages = doc(json!({"data": items(2), "meta": {"pagination": {"page": 0, "pages": 2}}}));
+        let by_pages =
+            doc(json!({"data": items(2), "meta": {"pagination": {"page": 0, "pages": 2}}}));
         assert_eq!(spec.next_position(&at(0), &by_pages), Some(at(2)));
-        let by_pages_end = doc(json!({"data": items(2), "meta": {"pagination": {"page": 1, "pages": 2}}}));
+        let by_pages_end =
+            doc(json!({"data": items(2), "meta": {"pagination": {"page": 1, "pages": 2}}}));
         assert_eq!(spec.next_position(&at(2), &by_pages_end), None);
 
-        let by_next = doc(json!({"data": items(2), "meta": {"pagination": {"offset": 0, "next": 2}}}));
+        let by_next =
+            doc(json!({"data": items(2), "meta": {"pagination": {"offset": 0, "next": 2}}}));
         assert_eq!(spec.next_position(&at(0), &by_next), Some(at(2)));
         let by_last = doc(json!({"data": items(2), "meta": {"pagination": {"last": 2}}}));
         assert_eq!(spec.next_position(&at(2), &by_last), None);
@@ -346,7 +358,10 @@ mod tests {
         );
         assert_eq!(
             spec.query(&Position::Offset(3)),
-            vec![("page[offset]", "3".to_owned()), ("page[limit]", "3".to_owned())]
+            vec![
+                ("page[offset]", "3".to_owned()),
+                ("page[limit]", "3".to_owned())
+            ]
         );
     }
 }

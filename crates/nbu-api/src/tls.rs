@@ -38,12 +38,8 @@ fn tls_error(reason: String, source: impl std::error::Error + Send + Sync + 'sta
 
 /// Reads every certificate of a PEM bundle file.
 pub(crate) fn read_ca_bundle(path: &Path) -> Result<Vec<CertificateDer<'static>>, Error> {
-    let pem = std::fs::read(path).map_err(|e| {
-        tls_error(
-            format!("cannot read CA bundle {}: {e}", path.display()),
-            e,
-        )
-    })?;
+    let pem = std::fs::read(path)
+        .map_err(|e| tls_error(format!("cannot read CA bundle {}: {e}", path.display()), e))?;
     parse_ca_bundle(&pem, &path.display().to_string())
 }
 
@@ -87,7 +83,11 @@ pub(crate) fn client_config(trust: &Trust) -> Result<ClientConfig, Error> {
             let mut roots = RootCertStore::empty();
             for cert in certs {
                 roots.add(cert.clone()).map_err(|e| {
-                    tls_error("the CA bundle holds a certificate that is not a usable trust anchor".into(), e)
+                    tls_error(
+                        "the CA bundle holds a certificate that is not a usable trust anchor"
+                            .into(),
+                        e,
+                    )
                 })?;
             }
             builder.with_root_certificates(roots).with_no_client_auth()
@@ -160,14 +160,22 @@ mod tests {
 
     #[test]
     fn empty_and_garbage_bundles_are_refused_with_the_origin_named() {
-        let err = parse_ca_bundle(b"", "/etc/nbu/ca.pem").err().map(|e| e.to_string());
+        let err = parse_ca_bundle(b"", "/etc/nbu/ca.pem")
+            .err()
+            .map(|e| e.to_string());
         let text = err.unwrap_or_default();
         assert!(text.contains("/etc/nbu/ca.pem"), "{text}");
         assert!(text.contains("BEGIN CERTIFICATE"), "{text}");
 
         let broken = b"-----BEGIN CERTIFICATE-----\n!!!notbase64!!!\n-----END CERTIFICATE-----\n";
-        let text = parse_ca_bundle(broken, "x.pem").err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(text.contains("x.pem") && text.contains("not valid PEM"), "{text}");
+        let text = parse_ca_bundle(broken, "x.pem")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            text.contains("x.pem") && text.contains("not valid PEM"),
+            "{text}"
+        );
     }
 
     #[test]

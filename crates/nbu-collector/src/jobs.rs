@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use jiff::{SignedDuration, Timestamp};
 use nbu_api::{Client, Filter, JobsQuery, Sort};
-use nbu_metrics::JobWindow;
+use nbu_metrics::{FamilySet, JobWindow};
 use tokio::sync::Mutex;
 use tracing::debug;
 
@@ -148,7 +148,7 @@ impl Collector for JobsCollector {
             vec![Self::query(Filter::ge("lastUpdateTime", since))]
         };
         let parallel = queries.len();
-        let mut pages = stream::iter(queries.into_iter().map(|q| self.client.jobs(&q)))
+        let mut pages = stream::iter(queries.into_iter().map(|q| Box::pin(self.client.jobs(&q))))
             .flatten_unordered(parallel);
         let (mut requests, mut items) = (0_u64, 0_u64);
         let mut watermark = state.watermark;
@@ -171,6 +171,6 @@ impl Collector for JobsCollector {
         let evicted = state.window.evict(now);
         debug!(full, requests, items, evicted, window_len = state.window.len(), "jobs collected");
         let families = state.window.families(now);
-        Ok(Collected::new(families.into(), requests, items))
+        Ok(Collected::new(FamilySet::from(&families), requests, items))
     }
 }

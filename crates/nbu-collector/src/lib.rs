@@ -21,7 +21,7 @@ mod storage;
 
 pub use collector::{CollectContext, CollectError, Collected, Collector};
 pub use jobs::{JobsCollector, JobsSettings};
-pub use poller::{ScheduledCollector, SitePoller, SiteSpec};
+pub use poller::{CollectorFactory, ScheduledCollector, SitePoller, SiteSpec};
 pub use publisher::{CollectorStatus, Publisher, SiteStatus, Snapshot};
 pub use storage::StorageCollector;
 

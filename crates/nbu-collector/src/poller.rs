@@ -1,11 +1,13 @@
 //! Runs one site's collectors on their intervals, in parallel, each under a timeout.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use jiff::Timestamp;
 use nbu_api::{ApiVersion, Client};
 use tokio::task::JoinSet;
+// Tokio's clock, so that tests with paused time see the durations they advanced.
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info, info_span, warn};
 
@@ -231,4 +233,109 @@ async fn run_once(site: &str, collector: Arc<dyn Collector>, timeout: Duration, 
         error.to_string()
     });
     publisher.record(site, name, started_at, duration, outcome);
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::pending;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use nbu_metrics::FamilySet;
+
+    use super::run_once;
+    use crate::{Collected, MockCollector, Publisher};
+
+    fn families(value: f64) -> FamilySet {
+        let mut set = FamilySet::new();
+        set.gauge("nbu_test_value", "A test value.").push(vec![("k", "v".to_owned())], value);
+        set
+    }
+
+    fn mock(name: &'static str) -> MockCollector {
+        let mut collector = MockCollector::new();
+        collector.expect_name().return_const(name);
+        collector
+    }
+
+    fn exposition(publisher: &Publisher) -> String {
+        String::from_utf8_lossy(&publisher.snapshot().exposition).into_owned()
+    }
+
+    #[tokio::test]
+    async fn a_failed_run_keeps_the_last_families_and_marks_them_stale() {
+        let publisher = Publisher::new();
+        let mut collector = mock("area");
+        let mut calls = 0;
+        collector.expect_collect().times(2).returning(move |_| {
+            calls += 1;
+            if calls == 1 {
+                Ok(Collected::new(families(7.0), 3, 5))
+            } else {
+                Err(crate::CollectError::Timeout(Duration::from_secs(1)))
+            }
+        });
+        let collector: Arc<dyn crate::Collector> = Arc::new(collector);
+
+        run_once("s", Arc::clone(&collector), Duration::from_secs(5), &publisher).await;
+        let first = exposition(&publisher);
+        assert!(first.contains("nbu_test_value{site=\"s\",k=\"v\"} 7"), "{first}");
+        assert!(first.contains("nbu_collector_success{site=\"s\",collector=\"area\"} 1"));
+        assert!(first.contains("nbu_up{site=\"s\"} 1"));
+
+        run_once("s", collector, Duration::from_secs(5), &publisher).await;
+        let second = exposition(&publisher);
+        assert!(second.contains("nbu_test_value{site=\"s\",k=\"v\"} 7"), "families survive a failure");
+        assert!(second.contains("nbu_collector_success{site=\"s\",collector=\"area\"} 0"));
+        assert!(second.contains("nbu_collector_stale{site=\"s\",collector=\"area\"} 1"));
+        assert!(second.contains("nbu_up{site=\"s\"} 0"));
+        assert!(second.contains("nbu_collector_api_requests_total{site=\"s\",collector=\"area\"} 3"));
+        let status = &publisher.snapshot().sites[0].collectors[0];
+        assert!(!status.last_run_succeeded);
+        assert!(status.last_success.is_some());
+        assert!(status.last_error.as_deref().is_some_and(|e| e.contains("timed out")));
+    }
+
+    /// A collector whose run never finishes: the mock answers synchronously, so this one is by hand.
+    struct Hung;
+
+    #[async_trait::async_trait]
+    impl crate::Collector for Hung {
+        fn name(&self) -> &'static str {
+            "hung"
+        }
+
+        fn enabled_by_default(&self) -> bool {
+            true
+        }
+
+        async fn collect(&self, _ctx: &crate::CollectContext) -> Result<Collected, crate::CollectError> {
+            pending().await
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hung_collector_is_cut_off_by_the_timeout() {
+        let publisher = Publisher::new();
+        run_once("s", Arc::new(Hung), Duration::from_secs(30), &publisher).await;
+        let status = &publisher.snapshot().sites[0].collectors[0];
+        assert_eq!(status.last_error.as_deref(), Some("collection timed out after 30s"));
+        assert_eq!(status.last_duration, Some(Duration::from_secs(30)));
+    }
+
+    #[tokio::test]
+    async fn sites_do_not_share_series() {
+        let publisher = Publisher::new();
+        for (site, value) in [("b", 2.0), ("a", 1.0)] {
+            let mut collector = mock("area");
+            collector
+                .expect_collect()
+                .returning(move |_| Ok(Collected::new(families(value), 1, 1)));
+            run_once(site, Arc::new(collector), Duration::from_secs(5), &publisher).await;
+        }
+        publisher.remove_site("b");
+        let text = exposition(&publisher);
+        assert!(text.contains("nbu_test_value{site=\"a\",k=\"v\"} 1"));
+        assert!(!text.contains("site=\"b\""), "a removed site leaves no series:\n{text}");
+    }
 }

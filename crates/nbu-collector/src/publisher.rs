@@ -340,3 +340,46 @@ fn self_metrics(status: &SiteStatus, state: &SiteState) -> FamilySet {
     }
     set
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use jiff::Timestamp;
+    use nbu_metrics::FamilySet;
+
+    use super::Publisher;
+    use crate::Collected;
+
+    #[test]
+    fn exposition_of_a_site_with_self_metrics() {
+        let publisher = Publisher::new();
+        let mut global = FamilySet::new();
+        global
+            .gauge("nbu_exporter_build_info", "Build information.")
+            .push(vec![("version", "0.0.0".to_owned())], 1.0);
+        publisher.set_global(global);
+        publisher.register_site("dc1");
+        publisher.site_connected("dc1", "14.0");
+        publisher.site_response_time("dc1", Duration::from_millis(12));
+        let mut families = FamilySet::new();
+        families
+            .gauge("nbu_jobs_count", "Jobs.")
+            .push(vec![("action", "BACKUP".to_owned())], 4.0);
+        let started: Timestamp = "2026-01-02T03:04:05Z".parse().unwrap();
+        publisher.record("dc1", "jobs", started, Duration::from_millis(1500), Ok(Collected::new(families, 2, 4)));
+        publisher.record("dc1", "storage", started, Duration::from_millis(250), Err("HTTP 503".to_owned()));
+        let text = String::from_utf8_lossy(&publisher.snapshot().exposition).into_owned();
+        insta::assert_snapshot!(text);
+    }
+
+    #[test]
+    fn a_site_before_its_first_collection_is_down_and_starting() {
+        let publisher = Publisher::new();
+        publisher.register_site("dc1");
+        let snapshot = publisher.snapshot();
+        assert!(snapshot.sites[0].starting());
+        assert!(!snapshot.sites[0].up());
+        assert!(String::from_utf8_lossy(&snapshot.exposition).contains("nbu_up{site=\"dc1\"} 0"));
+    }
+}

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use futures_util::TryStreamExt;
 use nbu_api::Client;
-use nbu_metrics::aggregate_storage;
+use nbu_metrics::{FamilySet, aggregate_storage};
 
 use crate::map::storage_observation;
 use crate::{CollectContext, CollectError, Collected, Collector};
@@ -32,13 +32,13 @@ impl Collector for StorageCollector {
     }
 
     async fn collect(&self, _ctx: &CollectContext) -> Result<Collected, CollectError> {
-        let mut pages = self.client.storage_units();
+        let mut pages = std::pin::pin!(self.client.storage_units());
         let (mut requests, mut units) = (0_u64, Vec::new());
         while let Some(page) = pages.try_next().await? {
             requests += 1;
             units.extend(page.items.iter().filter_map(|unit| storage_observation(unit)));
         }
         let items = units.len() as u64;
-        Ok(Collected::new(aggregate_storage(&units).into(), requests, items))
+        Ok(Collected::new(FamilySet::from(&aggregate_storage(&units)), requests, items))
     }
 }

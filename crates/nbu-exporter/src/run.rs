@@ -90,7 +90,7 @@ pub(crate) async fn serve_config(
     for warning in &config.warnings {
         warn!("{warning}");
     }
-    let address = format!("{}:{}", config.server.host, config.server.port);
+    let address = config.server.listen_address();
     let listener = match TcpListener::bind(&address).await {
         Ok(listener) => listener,
         Err(e) => {
@@ -313,7 +313,7 @@ async fn probe_site(site: &crate::config::SiteConfig) -> Result<String, String> 
         .await
         .map_err(|e| format!("API version negotiation failed: {e}"))?;
     let client = client.with_version(version);
-    let mut pages = client.jobs(&JobsQuery::new().page_limit(1));
+    let mut pages = std::pin::pin!(client.jobs(&JobsQuery::new().page_limit(1)));
     if let Some(Err(e)) = pages.next().await {
         return Err(format!("authenticated request failed: {e}"));
     }

@@ -2,8 +2,6 @@
 //! only the sites whose settings changed.
 
 use std::collections::BTreeMap;
-use std::collections::hash_map::DefaultHasher;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,15 +9,14 @@ use nbu_api::{ApiVersion, Client, RateLimit, RetryPolicy};
 use nbu_collector::{
     JobsCollector, JobsSettings, Publisher, ScheduledCollector, SitePoller, SiteSpec, StorageCollector,
 };
-use secrecy::ExposeSecret as _;
 use tracing::info;
 
-use crate::config::{Config, SiteAuth, SiteConfig};
+use crate::config::{CollectionConfig, CollectorsConfig, Config, SiteAuth, SiteConfig};
 
 /// The pollers of every configured site.
 pub(crate) struct Sites {
     publisher: Arc<Publisher>,
-    running: BTreeMap<String, (u64, SitePoller)>,
+    running: BTreeMap<String, (Shape, SitePoller)>,
 }
 
 impl Sites {
@@ -36,7 +33,7 @@ impl Sites {
         let mut wanted = BTreeMap::new();
         for site in &config.sites {
             let spec = site_spec(site, config)?;
-            wanted.insert(site.site.clone(), (fingerprint(site, config), spec));
+            wanted.insert(site.site.clone(), (Shape::of(site, config), spec));
         }
         let stale: Vec<String> = self
             .running
@@ -71,45 +68,62 @@ impl Sites {
     }
 }
 
-/// A hash of everything that shapes a site's poller, secrets included (the hash reveals nothing),
-/// so that a rotated API key restarts the site.
-fn fingerprint(site: &SiteConfig, config: &Config) -> u64 {
-    let mut hasher = DefaultHasher::new();
-    format!("{site:?}").hash(&mut hasher);
-    match &site.auth {
-        SiteAuth::ApiKey(key) => key.expose_secret().hash(&mut hasher),
-        SiteAuth::Login { password, .. } => password.expose_secret().hash(&mut hasher),
+/// Everything that shapes a site's poller; a site restarts on reload only when this changes
+/// (secrets included: a rotated API key restarts the site).
+#[derive(PartialEq)]
+struct Shape {
+    site: SiteConfig,
+    collection: CollectionConfig,
+    collectors: CollectorsConfig,
+    window: Duration,
+}
+
+impl Shape {
+    fn of(site: &SiteConfig, config: &Config) -> Self {
+        Self {
+            site: site.clone(),
+            collection: config.collection.clone(),
+            collectors: config.collectors.clone(),
+            window: config.job_window(),
+        }
     }
-    format!("{:?}{:?}", config.collection, config.collectors).hash(&mut hasher);
-    config.server.scraping_interval.hash(&mut hasher);
-    hasher.finish()
 }
 
 /// The client for one site, with every setting from its configuration.
 pub(crate) fn client_for(site: &SiteConfig) -> Result<Client, String> {
+    let retry = RetryPolicy::default()
+        .max_attempts(site.max_retries.saturating_add(1))
+        .max_total_delay(site.retry_budget);
     let mut builder = Client::builder(&site.base_url)
-        .request_timeout(site.request_timeout)
+        .timeout(site.request_timeout)
         .connect_timeout(site.connect_timeout)
-        .danger_accept_invalid_certs(site.insecure_skip_verify)
+        .insecure_skip_verify(site.insecure_skip_verify)
         .rate_limit(RateLimit::new(site.rate_limit_per_second, site.rate_burst))
-        .retry(RetryPolicy::default().max_retries(site.max_retries));
+        .retry(retry);
     builder = match &site.auth {
-        SiteAuth::ApiKey(key) => builder.api_key(key.expose_secret()),
+        SiteAuth::ApiKey(key) => builder.api_key(key.clone()),
         SiteAuth::Login {
             user,
             password,
             domain,
             domain_type,
-        } => builder.login(user, password.expose_secret(), domain.as_deref(), domain_type.as_deref()),
+        } => {
+            let builder = builder.login(user.clone(), password.clone());
+            match (domain, domain_type) {
+                (Some(domain), Some(kind)) => builder.login_domain(domain.clone(), kind.clone()),
+                (Some(domain), None) => builder.login_domain(domain.clone(), "vx"),
+                _ => builder,
+            }
+        }
     };
     if let Some(version) = &site.api_version {
         let version: ApiVersion = version
             .parse()
-            .map_err(|e| format!("nbuservers[{}].apiVersion: {e}", site.site))?;
-        builder = builder.api_version(version);
+            .map_err(|e| format!("site `{}`: apiVersion: {e}", site.site))?;
+        builder = builder.version(version);
     }
     if let Some(ca) = &site.ca_file {
-        builder = builder.ca_bundle(ca);
+        builder = builder.ca_bundle_file(ca.clone());
     }
     builder
         .build()

@@ -170,7 +170,11 @@ impl Family {
     }
 
     /// Adds a histogram sample.
-    pub fn push_histogram(&mut self, labels: Vec<(&str, String)>, value: HistogramValue) -> &mut Self {
+    pub fn push_histogram(
+        &mut self,
+        labels: Vec<(&str, String)>,
+        value: HistogramValue,
+    ) -> &mut Self {
         self.push_value(labels, SampleValue::Histogram(value))
     }
 
@@ -387,13 +391,17 @@ impl Exposition {
 fn sample_is_valid(sample: &Sample, kind: MetricKind) -> bool {
     let fits = matches!(
         (&sample.value, kind),
-        (SampleValue::Number(_), MetricKind::Gauge | MetricKind::Counter)
-            | (SampleValue::Histogram(_), MetricKind::Histogram)
+        (
+            SampleValue::Number(_),
+            MetricKind::Gauge | MetricKind::Counter
+        ) | (SampleValue::Histogram(_), MetricKind::Histogram)
     );
     let labels_ok = sample.labels.iter().enumerate().all(|(i, (name, _))| {
         is_valid_label_name(name)
             && !(kind == MetricKind::Histogram && name == "le")
-            && sample.labels[..i].iter().all(|(earlier, _)| earlier != name)
+            && sample.labels[..i]
+                .iter()
+                .all(|(earlier, _)| earlier != name)
     });
     fits && labels_ok
 }
@@ -502,7 +510,10 @@ mod tests {
     #[test]
     fn a_sample_that_already_has_a_site_label_gets_the_site_it_is_added_for() {
         let mut exposition = Exposition::new();
-        exposition.site("real", &one_gauge("nbu_x", vec![("site", "fake".into())], 1.0));
+        exposition.site(
+            "real",
+            &one_gauge("nbu_x", vec![("site", "fake".into())], 1.0),
+        );
         assert_eq!(
             exposition.render(),
             "# HELP nbu_x Help.\n# TYPE nbu_x gauge\nnbu_x{site=\"real\"} 1\n"
@@ -512,8 +523,16 @@ mod tests {
     #[test]
     fn global_families_have_no_site() {
         let mut exposition = Exposition::new();
-        exposition.global(&one_gauge("nbu_exporter_build_info", vec![("version", "1".into())], 1.0));
-        assert!(exposition.render().contains("nbu_exporter_build_info{version=\"1\"} 1\n"));
+        exposition.global(&one_gauge(
+            "nbu_exporter_build_info",
+            vec![("version", "1".into())],
+            1.0,
+        ));
+        assert!(
+            exposition
+                .render()
+                .contains("nbu_exporter_build_info{version=\"1\"} 1\n")
+        );
     }
 
     #[test]

@@ -24,6 +24,8 @@ impl WordHasher {
 
 impl Hasher for WordHasher {
     fn write(&mut self, bytes: &[u8]) {
+        // Zero padding of the last word would otherwise make "a" and "a\0" collide.
+        self.mix(bytes.len() as u64);
         let mut chunks = bytes.chunks_exact(8);
         for chunk in &mut chunks {
             let mut word = [0u8; 8];
@@ -78,13 +80,20 @@ mod tests {
         let buckets: std::collections::HashSet<u64> =
             (0..1024i64).map(|id| build.hash_one(id) & 1023).collect();
         // A perfect spread gives 1024; a poor hash collapses sequential ids into few buckets.
-        assert!(buckets.len() > 600, "only {} distinct buckets", buckets.len());
+        assert!(
+            buckets.len() > 600,
+            "only {} distinct buckets",
+            buckets.len()
+        );
     }
 
     #[test]
     fn strings_that_differ_only_in_the_tail_hash_differently() {
         let build = BuildHasherDefault::<WordHasher>::default();
-        assert_ne!(build.hash_one("policy-000000001"), build.hash_one("policy-000000002"));
+        assert_ne!(
+            build.hash_one("policy-000000001"),
+            build.hash_one("policy-000000002")
+        );
         assert_ne!(build.hash_one("a"), build.hash_one("a\0"));
     }
 }

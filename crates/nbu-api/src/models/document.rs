@@ -12,8 +12,12 @@ use super::lenient::{self, PageRef};
 #[non_exhaustive]
 pub struct Resource<A> {
     /// `id`: the resource identifier. Sent as a string by the schemas and as an integer by some
-    /// examples; either becomes text here.
-    #[serde(deserialize_with = "lenient::id_text", default)]
+    /// examples; either becomes text here. Empty in request bodies, where it is not written.
+    #[serde(
+        deserialize_with = "lenient::id_text",
+        default,
+        skip_serializing_if = "String::is_empty"
+    )]
     pub id: String,
     /// `type`: the JSON:API resource type, such as `job` or `storageUnit`.
     #[serde(rename = "type", default)]
@@ -72,9 +76,36 @@ pub struct ListDocument<T> {
     /// `links`, kept as raw JSON (tape endpoints nest page links under `links.pagination`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub links: Option<Value>,
+    /// `included`: related resources asked for with `include` (malware tools), as raw JSON.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub included: Option<Vec<Value>>,
 }
 
 impl<T> ListDocument<T> {
+    /// A document holding `data` and nothing else.
+    pub fn new(data: Vec<T>) -> Self {
+        Self {
+            data,
+            meta: None,
+            links: None,
+            included: None,
+        }
+    }
+
+    /// Sets `meta.pagination`.
+    pub fn with_pagination(mut self, pagination: PaginationMeta) -> Self {
+        self.meta = Some(ListMeta {
+            pagination: Some(pagination),
+        });
+        self
+    }
+
+    /// Sets `links`.
+    pub fn with_links(mut self, links: Value) -> Self {
+        self.links = Some(links);
+        self
+    }
+
     /// `meta.pagination`, when the server sent one.
     pub fn pagination(&self) -> Option<&PaginationMeta> {
         self.meta.as_ref()?.pagination.as_ref()
@@ -86,10 +117,7 @@ impl<T> ListDocument<T> {
     pub fn link_href(&self, rel: &str) -> Option<&str> {
         let links = self.links.as_ref()?;
         let nested = links.get("pagination").and_then(|p| p.get(rel));
-        nested
-            .or_else(|| links.get(rel))?
-            .get("href")?
-            .as_str()
+        nested.or_else(|| links.get(rel))?.get("href")?.as_str()
     }
 }
 
@@ -112,31 +140,67 @@ pub struct ListMeta {
 #[non_exhaustive]
 pub struct PaginationMeta {
     /// `limit`: records per page.
-    #[serde(default, deserialize_with = "lenient::opt_u64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub limit: Option<u64>,
     /// `count`: total records matching the request (offset style).
-    #[serde(default, deserialize_with = "lenient::opt_u64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub count: Option<u64>,
     /// `pages`: total number of pages (offset style).
-    #[serde(default, deserialize_with = "lenient::opt_u64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub pages: Option<u64>,
     /// `page`: the current page number (offset style).
-    #[serde(default, deserialize_with = "lenient::opt_u64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub page: Option<u64>,
     /// `offset`: the offset of this page's first record (offset style).
-    #[serde(default, deserialize_with = "lenient::opt_u64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub offset: Option<u64>,
     /// `first`: the offset of the first page (offset style).
-    #[serde(default, deserialize_with = "lenient::opt_page_ref", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_page_ref",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub first: Option<PageRef>,
     /// `last`: the offset of the last page (offset style).
-    #[serde(default, deserialize_with = "lenient::opt_page_ref", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_page_ref",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last: Option<PageRef>,
     /// `next`: cursor or offset of the next page; absent on the last page.
-    #[serde(default, deserialize_with = "lenient::opt_page_ref", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_page_ref",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next: Option<PageRef>,
     /// `prev`: cursor or offset of the previous page; absent on the first page.
-    #[serde(default, deserialize_with = "lenient::opt_page_ref", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "lenient::opt_page_ref",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub prev: Option<PageRef>,
     /// `rangeTruncated`: a range request (both `page[before]` and `page[after]`) was cut short.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -149,4 +213,11 @@ pub struct PaginationMeta {
 pub struct SingleDocument<T> {
     /// `data`: the one item.
     pub data: T,
+}
+
+impl<T> SingleDocument<T> {
+    /// A document holding `data`.
+    pub fn new(data: T) -> Self {
+        Self { data }
+    }
 }

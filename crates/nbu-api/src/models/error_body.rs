@@ -26,9 +26,12 @@ pub struct ErrorBody {
     /// `errorDetails`: further detail entries, kept as raw JSON.
     #[serde(deserialize_with = "details")]
     pub error_details: Option<Vec<Value>>,
+    /// `fileUploadErrors`: per-file errors of multipart uploads, as raw JSON.
+    #[serde(deserialize_with = "details")]
+    pub file_upload_errors: Option<Vec<Value>>,
 }
 
-/// `errorDetails` is documented as an array; a lone value becomes a one-entry list.
+/// A list documented as an array; a lone value becomes a one-entry list.
 fn details<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<Value>>, D::Error> {
     Ok(match Value::deserialize(d)? {
         Value::Null => None,

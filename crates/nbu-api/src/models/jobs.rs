@@ -3,6 +3,7 @@
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
+use super::document::Resource;
 use super::lenient::{self, open_enum};
 
 open_enum! {
@@ -241,4 +242,61 @@ impl Job {
     pub fn is_cancellable(&self) -> Option<bool> {
         self.cancellable.or(self.killable).map(|flag| flag != 0)
     }
+}
+
+/// `POST /admin/jobs-count-requests` body: `{"data": {"type": "jobCount", "attributes": {"filter": …}}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct JobsCountRequest {
+    /// `data`.
+    pub data: Resource<JobsCount>,
+}
+
+impl JobsCountRequest {
+    /// A count request for the jobs matching `filter` (OData text), or all jobs.
+    pub fn new(filter: Option<String>) -> Self {
+        let attributes = JobsCount {
+            count: None,
+            filter,
+        };
+        Self {
+            data: Resource::new(String::new(), JOB_COUNT_TYPE, attributes),
+        }
+    }
+}
+
+/// The JSON:API type of job-count requests and answers.
+const JOB_COUNT_TYPE: &str = "jobCount";
+
+/// `POST /admin/jobs-count-requests` answer: `{"data": {"type": "jobCount", "id": …,
+/// "attributes": {"count": …, "filter": …}}}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct JobsCountResponse {
+    /// `data`; absent in a malformed answer.
+    pub data: Option<Resource<JobsCount>>,
+}
+
+impl JobsCountResponse {
+    /// The number of matching jobs, when the server sent one.
+    pub fn count(&self) -> Option<u64> {
+        self.data.as_ref()?.count
+    }
+}
+
+/// Attributes of a job-count request or answer (`type: jobCount`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+#[non_exhaustive]
+pub struct JobsCount {
+    /// `count`: matching jobs (answers only).
+    #[serde(
+        deserialize_with = "lenient::opt_u64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub count: Option<u64>,
+    /// `filter`: the OData filter applied.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<String>,
 }

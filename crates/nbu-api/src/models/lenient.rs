@@ -5,72 +5,100 @@
 //! field must not fail a whole page of results, so these helpers accept every shape seen and
 //! turn what they cannot read into "absent" rather than an error.
 
+use std::collections::BTreeMap;
 use std::fmt;
 
+use jiff::civil::DateTime;
+use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Span, SpanRelativeTo, Timestamp};
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 
-/// Reads a scalar JSON value (string, number or boolean) as text; `null` gives `None`.
-///
-/// Arrays and objects are consumed and also give `None`: an unexpected shape is absent, not fatal.
-struct ScalarText;
+/// One JSON value as this module reads it: a scalar, or `Absent` for `null`, arrays and objects
+/// (an unexpected shape is absent, not fatal).
+enum Scalar {
+    Text(String),
+    Unsigned(u64),
+    Signed(i64),
+    Float(f64),
+    Bool(bool),
+    Absent,
+}
 
-impl<'de> Visitor<'de> for ScalarText {
-    type Value = Option<String>;
+impl Scalar {
+    fn into_text(self) -> Option<String> {
+        match self {
+            Self::Text(text) => Some(text),
+            Self::Unsigned(v) => Some(v.to_string()),
+            Self::Signed(v) => Some(v.to_string()),
+            Self::Float(v) => Some(v.to_string()),
+            Self::Bool(v) => Some(v.to_string()),
+            Self::Absent => None,
+        }
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string, number or boolean")
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(Some(v.to_owned()))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+        Ok(Scalar::Text(v.to_owned()))
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
-        Ok(Some(v))
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
+        Ok(Scalar::Text(v))
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Signed(v))
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+        Ok(Scalar::Unsigned(v))
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+        Ok(Scalar::Float(v))
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Self::Value, E> {
-        Ok(Some(v.to_string()))
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+        Ok(Scalar::Bool(v))
     }
 
-    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_none<E: de::Error>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Absent)
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-        Ok(None)
+    fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Absent)
     }
 
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
         d.deserialize_any(self)
     }
 
-    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-        IgnoredAny.visit_seq(seq).map(|_| None)
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Scalar, A::Error> {
+        IgnoredAny.visit_seq(seq).map(|_| Scalar::Absent)
     }
 
-    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        IgnoredAny.visit_map(map).map(|_| None)
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Scalar, A::Error> {
+        IgnoredAny.visit_map(map).map(|_| Scalar::Absent)
     }
+}
+
+fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+    d.deserialize_any(ScalarVisitor)
 }
 
 /// Any scalar as text; other shapes and `null` are absent.
 pub(crate) fn scalar_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
-    d.deserialize_any(ScalarText)
+    scalar(d).map(Scalar::into_text)
 }
 
 /// A resource id: the specs say string, their examples send integers; both become text.
@@ -80,13 +108,29 @@ pub(crate) fn id_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Erro
 
 /// An optional integer that may arrive as a number or a numeric string; anything else is absent.
 pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
-    Ok(scalar_text(d)?.and_then(|text| {
-        let text = text.trim();
-        text.parse::<i64>()
-            .ok()
-            // A float with no fractional part ("12.0") is still an integer count.
-            .or_else(|| text.parse::<f64>().ok().filter(|f| f.fract() == 0.0).map(|f| f as i64))
-    }))
+    Ok(match scalar(d)? {
+        Scalar::Signed(v) => Some(v),
+        Scalar::Unsigned(v) => i64::try_from(v).ok(),
+        // A float with no fractional part ("12.0") is still an integer count.
+        Scalar::Float(v) => whole(v),
+        Scalar::Text(text) => {
+            let text = text.trim();
+            text.parse::<i64>()
+                .ok()
+                .or_else(|| text.parse::<f64>().ok().and_then(whole))
+        }
+        Scalar::Bool(_) | Scalar::Absent => None,
+    })
+}
+
+/// `v` as an integer when it has no fractional part and fits.
+fn whole(v: f64) -> Option<i64> {
+    #[allow(
+        clippy::cast_possible_truncation,
+        reason = "range and fraction are checked just before the cast"
+    )]
+    let as_int = v as i64;
+    (v.fract() == 0.0 && v >= i64::MIN as f64 && v < i64::MAX as f64).then_some(as_int)
 }
 
 /// An optional non-negative integer; negative values (NetBackup's "unknown" sentinels such as
@@ -97,26 +141,78 @@ pub(crate) fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D:
 
 /// An optional floating-point number, from a number or a numeric string; anything else is absent.
 pub(crate) fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(scalar_text(d)?.and_then(|text| text.trim().parse::<f64>().ok()).filter(|f| f.is_finite()))
+    Ok(scalar_text(d)?
+        .and_then(|text| text.trim().parse::<f64>().ok())
+        .filter(|f| f.is_finite()))
 }
 
-/// An optional flag from `true`/`false`, `1`/`0` or their string forms; anything else is absent.
+/// An optional flag from `true`/`false`, `1`/`0`, `yes`/`no` or their string forms; anything
+/// else is absent.
 pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    Ok(scalar_text(d)?.and_then(|text| match text.trim().to_ascii_lowercase().as_str() {
-        "true" | "1" | "yes" | "on" => Some(true),
-        "false" | "0" | "no" | "off" => Some(false),
+    Ok(match scalar(d)? {
+        Scalar::Bool(flag) => Some(flag),
+        Scalar::Unsigned(1) | Scalar::Signed(1) => Some(true),
+        Scalar::Unsigned(0) | Scalar::Signed(0) => Some(false),
+        Scalar::Text(text) => match text.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" => Some(true),
+            "false" | "0" | "no" => Some(false),
+            _ => None,
+        },
         _ => None,
-    }))
+    })
 }
 
-/// A timestamp in RFC 3339; text that is not one is absent rather than a decode failure.
-pub(crate) fn opt_timestamp<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
-    Ok(scalar_text(d)?.and_then(|text| text.trim().parse::<Timestamp>().ok()))
+/// An optional list of strings; scalar items become text, other items are dropped.
+pub(crate) fn opt_text_list<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<String>>, D::Error> {
+    Ok(Option::<Vec<Scalar>>::deserialize(d)?
+        .map(|items| items.into_iter().filter_map(Scalar::into_text).collect()))
 }
 
-/// Parses an ISO 8601 duration such as `PT1H2M3S` or `P1DT2H` (a day counts as 24 hours).
+/// An optional string-to-string map; scalar values become text, other values are dropped.
+pub(crate) fn opt_text_map<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<BTreeMap<String, String>>, D::Error> {
+    Ok(
+        Option::<BTreeMap<String, Scalar>>::deserialize(d)?.map(|entries| {
+            entries
+                .into_iter()
+                .filter_map(|(key, value)| Some((key, value.into_text()?)))
+                .collect()
+        }),
+    )
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        scalar(d)
+    }
+}
+
+/// A timestamp in RFC 3339 (a space instead of `T` is accepted). The specs call these UTC
+/// timestamps, so one without an offset is read as UTC. Text that is no timestamp is absent
+/// rather than a decode failure.
+pub(crate) fn opt_timestamp<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Timestamp>, D::Error> {
+    Ok(scalar_text(d)?.as_deref().and_then(parse_timestamp))
+}
+
+/// Parses a timestamp as [`opt_timestamp`] does.
+fn parse_timestamp(text: &str) -> Option<Timestamp> {
+    let text = text.trim();
+    text.parse::<Timestamp>().ok().or_else(|| {
+        let civil: DateTime = text.parse().ok()?;
+        TimeZone::UTC.to_timestamp(civil).ok()
+    })
+}
+
+/// Parses an ISO 8601 duration such as `PT1H2M3S` or `P1DT2H` (a day counts as 24 hours);
+/// jiff's friendly form (`1h 2m 3s`) is accepted too.
 ///
-/// Returns `None` for anything else, including an empty string.
+/// Returns `None` for anything else, including an empty string and units of no fixed length
+/// (months, years).
 pub fn parse_duration(text: &str) -> Option<SignedDuration> {
     let text = text.trim();
     if text.is_empty() {
@@ -183,57 +279,12 @@ impl Serialize for PageRef {
 ///
 /// An empty string means "no page": following it would request the first page again.
 pub(crate) fn opt_page_ref<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PageRef>, D::Error> {
-    struct PageRefVisitor;
-
-    impl<'de> Visitor<'de> for PageRefVisitor {
-        type Value = Option<PageRef>;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a cursor string or an integer offset")
-        }
-
-        fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-            Ok((!v.is_empty()).then(|| PageRef::Cursor(v.to_owned())))
-        }
-
-        fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
-            Ok(Some(PageRef::Offset(v)))
-        }
-
-        fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
-            Ok(u64::try_from(v).ok().map(PageRef::Offset))
-        }
-
-        fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
-            Ok(None)
-        }
-
-        fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-            d.deserialize_any(self)
-        }
-
-        fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-            IgnoredAny.visit_seq(seq).map(|_| None)
-        }
-
-        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-            IgnoredAny.visit_map(map).map(|_| None)
-        }
-    }
-
-    d.deserialize_any(PageRefVisitor)
+    Ok(match scalar(d)? {
+        Scalar::Text(cursor) if !cursor.is_empty() => Some(PageRef::Cursor(cursor)),
+        Scalar::Unsigned(offset) => Some(PageRef::Offset(offset)),
+        Scalar::Signed(offset) => u64::try_from(offset).ok().map(PageRef::Offset),
+        _ => None,
+    })
 }
 
 /// Deserializes an open enum from its wire text; used by [`open_enum!`].
@@ -299,4 +350,3 @@ macro_rules! open_enum {
 }
 
 pub(crate) use open_enum;
-

@@ -1,18 +1,49 @@
-//! Typed models of NetBackup REST API responses.
+//! Typed models of NetBackup REST API responses, one module per API area.
 //!
 //! Every attribute struct is lenient in the same ways: fields the server leaves out are `None`
 //! (never zero), unknown fields are ignored, values outside a documented vocabulary are kept as
-//! `Other(text)`, and numbers, timestamps and durations that cannot be read are `None` rather
-//! than a failure of the whole page. Field docs give the JSON name.
+//! `Other(text)`, and numbers, flags, timestamps and durations that cannot be read are `None`
+//! rather than a failure of the whole page (negative numbers in unsigned fields are NetBackup's
+//! "unknown" sentinels and read as `None` too). Field docs give the JSON name.
+//!
+//! `Serialize` writes the JSON names back (absent fields as `null`), so the simulator and the
+//! snapshot tests can reuse these types.
 
+mod alerts;
+mod catalog;
+mod config;
 mod document;
 mod error_body;
 mod jobs;
 pub(crate) mod lenient;
+mod licensing;
+mod malware;
+mod security;
+mod slo;
 mod storage;
+mod tape;
 
+pub use alerts::{Alert, AlertSeverity};
+pub use catalog::{
+    AnomalyStatus, CatalogImage, ImageFragment, MalwareStatus, SlpImage, SlpImageCopy,
+    SlpImageFragment, SlpImageState,
+};
+pub use config::{
+    Host, HostMapping, HostsDocument, MediaServer, NbuHostType, SupportedStorageInfo,
+};
 pub use document::{ListDocument, ListMeta, PaginationMeta, Resource, SingleDocument};
 pub use error_body::ErrorBody;
-pub use jobs::{Job, JobState};
+pub use jobs::{Job, JobState, JobsCount, JobsCountRequest, JobsCountResponse};
 pub use lenient::{PageRef, parse_duration};
-pub use storage::{StorageCategory, StorageUnit};
+pub use licensing::{ClientConsumption, LicensingCapacity, PolicyConsumption};
+pub use malware::{MalwareScanOutcome, MalwareScanResult, MalwareScanState};
+pub use security::{LoginRequest, LoginResponse, ServerInfo};
+pub use slo::{BackupWindow, Slo, SloRetention, SloSchedule};
+pub use storage::{
+    DiskPool, DiskPoolState, DiskVolume, DiskVolumeState, MaximumIoStreams, MediaServerDetail,
+    RobotType, StorageCategory, StorageUnit,
+};
+pub use tape::{
+    DevicePath, Drive, DriveStatus, RobotDeviceHost, TapeMedia, TapeRobot, TapeVolumePool,
+    VolumePoolType,
+};

@@ -1,1 +1,15 @@
 //! Integration tests of nbu-api: one binary, one module per area.
+
+// Core: HTTP behaviour of the client against wiremock.
+mod auth;
+mod endpoints;
+mod negotiation;
+mod pagination;
+mod resilience;
+mod secrets;
+mod sim;
+mod support;
+mod tls;
+
+// Models: fixtures derived from the specs, decoded and snapshotted.
+mod models;

@@ -16,7 +16,8 @@ pub(super) enum DurationError {
 
 impl fmt::Display for DurationError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const UNITS: &str = "write a number followed by a unit (`ms`, `s`, `m` or `h`), e.g. `90s` or `1h30m`";
+        const UNITS: &str =
+            "write a number followed by a unit (`ms`, `s`, `m` or `h`), e.g. `90s` or `1h30m`";
         match self {
             Self::Empty => write!(f, "is empty; {UNITS}"),
             Self::Negative => write!(f, "is negative; durations must be zero or more"),

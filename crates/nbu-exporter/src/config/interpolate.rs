@@ -106,7 +106,10 @@ mod tests {
     #[test]
     fn expands_references() {
         assert_eq!(run("${HOST}").unwrap(), "nbu.example.com");
-        assert_eq!(run("https://${HOST}:1556").unwrap(), "https://nbu.example.com:1556");
+        assert_eq!(
+            run("https://${HOST}:1556").unwrap(),
+            "https://nbu.example.com:1556"
+        );
         assert_eq!(run("${MISSING:-fallback}").unwrap(), "fallback");
         assert_eq!(run("${EMPTY:-fallback}").unwrap(), "fallback");
         assert_eq!(run("${EMPTY}").unwrap(), "");
@@ -118,15 +121,27 @@ mod tests {
         assert_eq!(run("pa$$word$").unwrap(), "pa$$word$");
         assert_eq!(run("$HOST").unwrap(), "$HOST");
         assert_eq!(run("$${HOST}").unwrap(), "${HOST}");
-        assert!(matches!(expand("plain", lookup), Ok(Cow::Borrowed("plain"))));
+        assert!(matches!(
+            expand("plain", lookup),
+            Ok(Cow::Borrowed("plain"))
+        ));
     }
 
     #[test]
     fn reports_problems() {
-        assert_eq!(run("${MISSING}"), Err(InterpolationError::Unset("MISSING".into())));
+        assert_eq!(
+            run("${MISSING}"),
+            Err(InterpolationError::Unset("MISSING".into()))
+        );
         assert_eq!(run("${HOST"), Err(InterpolationError::Unterminated));
-        assert_eq!(run("${1X}"), Err(InterpolationError::InvalidName("1X".into())));
-        assert_eq!(run("${}"), Err(InterpolationError::InvalidName(String::new())));
+        assert_eq!(
+            run("${1X}"),
+            Err(InterpolationError::InvalidName("1X".into()))
+        );
+        assert_eq!(
+            run("${}"),
+            Err(InterpolationError::InvalidName(String::new()))
+        );
         let message = InterpolationError::Unset("NBU1_APIKEY".into()).to_string();
         assert!(message.contains("`NBU1_APIKEY`"), "{message}");
     }

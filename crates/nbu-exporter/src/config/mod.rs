@@ -19,7 +19,6 @@ use std::time::Duration;
 use figment::Figment;
 use figment::value::Dict;
 use secrecy::{ExposeSecret, SecretString};
-use tracing::level_filters::LevelFilter;
 
 /// The NetBackup API versions a site may pin with `apiVersion`, newest first.
 pub(crate) const API_VERSIONS: [&str; 4] = ["14.0", "13.0", "12.0", "10.0"];
@@ -31,10 +30,10 @@ pub(crate) struct Overrides {
     pub listen_host: Option<String>,
     /// Replaces `server.port`.
     pub listen_port: Option<u16>,
-    /// Replaces `server.logLevel`; wins over `debug`.
+    /// Replaces `server.logLevel` (a level or a filter such as `info,nbu_api=debug`).
     pub log_level: Option<String>,
-    /// `--debug`: sets `server.logLevel` to `debug` unless `log_level` is given.
-    pub debug: bool,
+    /// Replaces `server.logFormat`: `Some(true)` is `json`, `Some(false)` is `text`.
+    pub log_json: Option<bool>,
 }
 
 /// A validated configuration. Compare two with `==` to see whether a reload changed anything;
@@ -56,21 +55,34 @@ pub(crate) struct Config {
     pub warnings: Vec<String>,
 }
 
+impl Config {
+    /// The job look-back window: `server.scrapingInterval`, but never shorter than the jobs
+    /// interval, so consecutive polls leave no gap (the Go exporter's rule).
+    pub(crate) fn job_window(&self) -> Duration {
+        self.server
+            .scraping_interval
+            .max(self.collection.jobs_interval)
+    }
+}
+
 /// Where the exporter listens and how it logs (`server` section).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct ServerConfig {
     /// Listen host as written (`0.0.0.0`, `::`, `localhost`, ...); IPv6 without brackets.
     pub host: String,
     /// Listen port.
     pub port: u16,
-    /// Path of the metrics endpoint (`server.uri`); never `/health`.
-    pub metrics_path: String,
-    /// `server.logName`.
-    pub log: LogTarget,
-    /// `server.logFormat`.
-    pub log_format: LogFormat,
-    /// `server.logLevel` (or the command line's).
-    pub log_level: LevelFilter,
+    /// Path of the metrics endpoint; never `/health`.
+    pub uri: String,
+    /// The Go exporter's job look-back window; see [`Config::job_window`].
+    pub scraping_interval: Duration,
+    /// `stdout`, `-` or empty for standard output; anything else is a file path, relative to the
+    /// working directory as in the Go exporter.
+    pub log_name: String,
+    /// A tracing filter: a level (`info`) or directives (`info,nbu_api=debug`), already checked.
+    pub log_level: String,
+    /// `logFormat: json`: one JSON object per line instead of text.
+    pub log_json: bool,
     /// How long a graceful shutdown may take before in-flight work is dropped.
     pub shutdown_timeout: Duration,
 }
@@ -84,24 +96,6 @@ impl ServerConfig {
             format!("{}:{}", self.host, self.port)
         }
     }
-}
-
-/// Where log lines go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum LogTarget {
-    /// `logName` is `stdout`, `-`, empty or absent.
-    Stdout,
-    /// Any other `logName`: a file path, relative to the working directory as in the Go exporter.
-    File(PathBuf),
-}
-
-/// Log line format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum LogFormat {
-    /// Human-readable lines.
-    Text,
-    /// One JSON object per line.
-    Json,
 }
 
 /// One NetBackup primary server.
@@ -129,9 +123,8 @@ pub(crate) struct SiteConfig {
     pub connect_timeout: Duration,
     /// Retries of one request (network errors, 429, 5xx).
     pub max_retries: u32,
-    /// Retries allowed for this site within one collection cycle, all requests together, so an
-    /// unhealthy server is not hammered by every request retrying in turn.
-    pub retry_budget: u32,
+    /// The longest one request may spend waiting between its retries, all waits together.
+    pub retry_budget: Duration,
     /// Parallel time slices for a full job load.
     pub job_slices: usize,
 }
@@ -185,8 +178,6 @@ impl PartialEq for SiteAuth {
 /// How often and how far back data is collected.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct CollectionConfig {
-    /// Job look-back window (`server.scrapingInterval`).
-    pub job_window: Duration,
     /// How often jobs are polled (`collection.jobsInterval`, else `server.collectionInterval`).
     pub jobs_interval: Duration,
     /// How long storage data stays fresh before it is fetched again.
@@ -230,26 +221,12 @@ pub(crate) struct PerClientConfig {
 pub(crate) struct TelemetryConfig {
     /// Export traces at all.
     pub enabled: bool,
-    /// The OTLP gRPC endpoint as written (`host:port` or a URL); validated when `enabled`.
-    pub endpoint: Option<String>,
+    /// The OTLP gRPC endpoint as written: `host:port` or an `http(s)://` URL; checked when `enabled`.
+    pub endpoint: String,
     /// Plain-text gRPC instead of TLS.
     pub insecure: bool,
-    /// Share of traces sampled, 0 to 1; 1 when omitted.
+    /// Share of traces sampled, 0 to 1; 1 when omitted (the Go exporter silently used 0).
     pub sampling_rate: f64,
-}
-
-impl TelemetryConfig {
-    /// The endpoint as a URL: `host:port` gets `http://` when `insecure`, `https://` otherwise.
-    pub(crate) fn endpoint_url(&self) -> Option<String> {
-        let endpoint = self.endpoint.as_deref()?;
-        if endpoint.contains("://") {
-            Some(endpoint.to_owned())
-        } else if self.insecure {
-            Some(format!("http://{endpoint}"))
-        } else {
-            Some(format!("https://{endpoint}"))
-        }
-    }
 }
 
 /// One thing wrong with the configuration.
@@ -302,7 +279,10 @@ pub(crate) enum ConfigError {
 fn render_invalid(path: &Path, problems: &[Problem], warnings: &[String]) -> String {
     let count = problems.len();
     let noun = if count == 1 { "problem" } else { "problems" };
-    let mut text = format!("the configuration file {} has {count} {noun}:", path.display());
+    let mut text = format!(
+        "the configuration file {} has {count} {noun}:",
+        path.display()
+    );
     for problem in problems {
         text.push_str(&format!("\n  - {problem}"));
     }

@@ -156,7 +156,12 @@ pub(super) fn join(parent: &str, key: &str) -> String {
 }
 
 /// Warns about every key in `dict` (recursively) that the schema does not know; their values are ignored.
-pub(super) fn warn_unknown(dict: &Dict, keys: &'static [Key], path: &str, warnings: &mut Vec<String>) {
+pub(super) fn warn_unknown(
+    dict: &Dict,
+    keys: &'static [Key],
+    path: &str,
+    warnings: &mut Vec<String>,
+) {
     for (name, value) in dict {
         let key_path = join(path, name);
         let Some(key) = keys.iter().find(|key| key.name == name) else {
@@ -192,8 +197,14 @@ mod tests {
 
     #[test]
     fn suggestions_catch_typos_only() {
-        assert_eq!(suggest(SERVER, "scrapingIntreval"), Some("scrapingInterval"));
-        assert_eq!(suggest(SERVER, "ScrapingInterval"), Some("scrapingInterval"));
+        assert_eq!(
+            suggest(SERVER, "scrapingIntreval"),
+            Some("scrapingInterval")
+        );
+        assert_eq!(
+            suggest(SERVER, "ScrapingInterval"),
+            Some("scrapingInterval")
+        );
         assert_eq!(suggest(NBU_SERVER, "apikey"), Some("apiKey"));
         assert_eq!(suggest(NBU_SERVER, "prot"), Some("port"));
         assert_eq!(suggest(NBU_SERVER, "url"), Some("uri"));

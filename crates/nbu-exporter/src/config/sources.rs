@@ -46,11 +46,16 @@ impl Vars {
         let entries = match dotenvy::from_path_iter(path) {
             Ok(entries) => entries,
             Err(error) if error.not_found() => return Ok(()),
-            Err(error) => return Err(format!("cannot read this file: {}", describe_dotenv(&error))),
+            Err(error) => {
+                return Err(format!(
+                    "cannot read this file: {}",
+                    describe_dotenv(&error)
+                ));
+            }
         };
         for entry in entries {
-            let (name, value) =
-                entry.map_err(|error| format!("cannot parse this file: {}", describe_dotenv(&error)))?;
+            let (name, value) = entry
+                .map_err(|error| format!("cannot parse this file: {}", describe_dotenv(&error)))?;
             self.vars.entry(name).or_insert(value);
         }
         Ok(())
@@ -171,7 +176,7 @@ impl Provider for Layer {
     fn metadata(&self) -> Metadata {
         let metadata = Metadata::named(self.name);
         match &self.source {
-            Some(path) => metadata.source(path.clone()),
+            Some(path) => metadata.source(path.as_path()),
             None => metadata,
         }
     }
@@ -219,22 +224,23 @@ pub(super) fn env_layer(vars: &Vars, file: &Dict) -> EnvLayer {
         let segments = match resolve(rest) {
             Ok(segments) => segments,
             Err(reason) => {
-                layer
-                    .warnings
-                    .push(format!("environment variable `{name}` is ignored: {reason}"));
+                layer.warnings.push(format!(
+                    "environment variable `{name}` is ignored: {reason}"
+                ));
                 continue;
             }
         };
         let value = Value::from(value.clone());
         if let Err(reason) = set_path(&mut root, Some(&file_root), &segments, value) {
-            layer
-                .warnings
-                .push(format!("environment variable `{name}` is ignored: {reason}"));
+            layer.warnings.push(format!(
+                "environment variable `{name}` is ignored: {reason}"
+            ));
             continue;
         }
-        layer
-            .origins
-            .insert(render_path(&segments), format!("environment variable `{name}`"));
+        layer.origins.insert(
+            render_path(&segments),
+            format!("environment variable `{name}`"),
+        );
     }
     if let Value::Dict(_, dict) = root {
         layer.dict = dict;
@@ -371,10 +377,11 @@ pub(super) fn overrides_layer(overrides: &Overrides) -> (Dict, Origins) {
     if let Some(port) = overrides.listen_port {
         set("port", Value::from(port));
     }
-    match (&overrides.log_level, overrides.debug) {
-        (Some(level), _) => set("logLevel", Value::from(level.clone())),
-        (None, true) => set("logLevel", Value::from("debug")),
-        (None, false) => {}
+    if let Some(level) = &overrides.log_level {
+        set("logLevel", Value::from(level.clone()));
+    }
+    if let Some(json) = overrides.log_json {
+        set("logFormat", Value::from(if json { "json" } else { "text" }));
     }
     let mut dict = Dict::new();
     if !server.is_empty() {
@@ -410,7 +417,9 @@ mod tests {
         let error = parse_yaml("server:\n  apiKey: \"unterminated\n").unwrap_err();
         assert!(error.contains("line"), "{error}");
         let merged = yaml("base: &b {port: 1}\nother:\n  <<: *b\n  host: x\n");
-        let Value::Dict(_, other) = &merged["other"] else { panic!() };
+        let Value::Dict(_, other) = &merged["other"] else {
+            panic!()
+        };
         assert_eq!(other["port"].to_u128(), Some(1));
     }
 
@@ -425,7 +434,9 @@ mod tests {
             ("OTHER__THING", "1"),
         ]);
         let layer = env_layer(&vars, &Dict::new());
-        let Value::Dict(_, server) = &layer.dict["server"] else { panic!() };
+        let Value::Dict(_, server) = &layer.dict["server"] else {
+            panic!()
+        };
         assert_eq!(server["port"].as_str(), Some("9500"));
         assert_eq!(server["scrapingInterval"].as_str(), Some("2h"));
         assert_eq!(layer.dict.len(), 1);
@@ -440,16 +451,22 @@ mod tests {
 
     #[test]
     fn list_entries_are_patched_not_replaced() {
-        let file = yaml("nbuservers:\n  - site: a\n    host: a.example\n  - site: b\n    host: b.example\n");
+        let file = yaml(
+            "nbuservers:\n  - site: a\n    host: a.example\n  - site: b\n    host: b.example\n",
+        );
         let vars = Vars::from_pairs([
             ("NBU_EXPORTER_NBUSERVERS__1__APIKEY", "k"),
             ("NBU_EXPORTER_NBUSERVERS__7__HOST", "x"),
             ("NBU_EXPORTER_NBUSERVERS__X__HOST", "x"),
         ]);
         let layer = env_layer(&vars, &file);
-        let Value::Array(_, items) = &layer.dict["nbuservers"] else { panic!() };
+        let Value::Array(_, items) = &layer.dict["nbuservers"] else {
+            panic!()
+        };
         assert_eq!(items.len(), 2);
-        let Value::Dict(_, second) = &items[1] else { panic!() };
+        let Value::Dict(_, second) = &items[1] else {
+            panic!()
+        };
         assert_eq!(second["host"].as_str(), Some("b.example"));
         assert_eq!(second["apiKey"].as_str(), Some("k"));
         assert_eq!(layer.warnings.len(), 2, "{:?}", layer.warnings);
@@ -461,15 +478,18 @@ mod tests {
         let overrides = Overrides {
             listen_host: Some("127.0.0.1".into()),
             listen_port: Some(9600),
-            log_level: None,
-            debug: true,
+            log_level: Some("debug".into()),
+            log_json: Some(true),
         };
         let (dict, origins) = overrides_layer(&overrides);
-        let Value::Dict(_, server) = &dict["server"] else { panic!() };
+        let Value::Dict(_, server) = &dict["server"] else {
+            panic!()
+        };
         assert_eq!(server["host"].as_str(), Some("127.0.0.1"));
         assert_eq!(server["port"].to_u128(), Some(9600));
         assert_eq!(server["logLevel"].as_str(), Some("debug"));
-        assert_eq!(origins.len(), 3);
+        assert_eq!(server["logFormat"].as_str(), Some("json"));
+        assert_eq!(origins.len(), 4);
         assert!(overrides_layer(&Overrides::default()).0.is_empty());
     }
 }

@@ -12,18 +12,19 @@ use std::time::Duration;
 
 use figment::value::{Dict, Num, Value};
 use secrecy::{ExposeSecret, SecretString};
-use tracing::level_filters::LevelFilter;
 
 use super::sources::{Origins, Vars};
 use super::{
-    API_VERSIONS, CollectionConfig, CollectorsConfig, Config, LogFormat, LogTarget, PerClientConfig,
-    Problem, ServerConfig, SiteAuth, SiteConfig, TelemetryConfig, duration, interpolate,
+    API_VERSIONS, CollectionConfig, CollectorsConfig, Config, PerClientConfig, Problem,
+    ServerConfig, SiteAuth, SiteConfig, TelemetryConfig, duration, interpolate,
 };
 
 const DEFAULT_LISTEN_HOST: &str = "0.0.0.0";
 const DEFAULT_LISTEN_PORT: u16 = 9440;
 const DEFAULT_METRICS_PATH: &str = "/metrics";
 const HEALTH_PATH: &str = "/health";
+const DEFAULT_LOG_LEVEL: &str = "info";
+const DEFAULT_OTLP_ENDPOINT: &str = "localhost:4317";
 const DEFAULT_JOB_WINDOW: Duration = Duration::from_secs(3600);
 /// Used when neither `collection.jobsInterval` nor `server.collectionInterval` is set. The Go
 /// exporter's 5 minutes would make fresh job data needlessly late now that polls are incremental.
@@ -42,7 +43,7 @@ const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The Go exporter's three retries.
 const DEFAULT_MAX_RETRIES: u32 = 3;
-const DEFAULT_RETRY_BUDGET: u32 = 20;
+const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(60);
 const DEFAULT_JOB_SLICES: u32 = 8;
 const SECOND: Duration = Duration::from_secs(1);
 
@@ -269,7 +270,14 @@ impl<'a> Checker<'a> {
     fn secret(&mut self, section: &Section<'_>, name: &str) -> Got<SecretString> {
         match self.scalar(section, name) {
             Got::Value(Scalar::Text(text)) => Got::Value(SecretString::from(text)),
-            Got::Value(Scalar::Int(number)) => Got::Value(SecretString::from(number.to_string())),
+            Got::Value(Scalar::Int(number)) => {
+                // YAML already turned it into a number: `0123` arrives as 123.
+                self.warn(format!(
+                    "`{}` is written as a number; put it in quotes so it is read exactly as written",
+                    section.key(name)
+                ));
+                Got::Value(SecretString::from(number.to_string()))
+            }
             Got::Value(Scalar::Float(_) | Scalar::Bool(_)) => {
                 self.error(
                     &section.key(name),
@@ -327,7 +335,10 @@ impl<'a> Checker<'a> {
             Got::Value(number) => match u16::try_from(number) {
                 Ok(port) if port > 0 => Got::Value(port),
                 _ => {
-                    self.error(&section.key(name), format!("{number} is not a valid port; {EXPECTED}"));
+                    self.error(
+                        &section.key(name),
+                        format!("{number} is not a valid port; {EXPECTED}"),
+                    );
                     Got::Invalid
                 }
             },
@@ -337,12 +348,19 @@ impl<'a> Checker<'a> {
     }
 
     fn count(&mut self, section: &Section<'_>, name: &str, range: RangeInclusive<u32>) -> Got<u32> {
-        let expected = format!("use a whole number from {} to {}", range.start(), range.end());
+        let expected = format!(
+            "use a whole number from {} to {}",
+            range.start(),
+            range.end()
+        );
         match self.integer(section, name, &expected) {
             Got::Value(number) => match u32::try_from(number) {
                 Ok(count) if range.contains(&count) => Got::Value(count),
                 _ => {
-                    self.error(&section.key(name), format!("{number} is out of range; {expected}"));
+                    self.error(
+                        &section.key(name),
+                        format!("{number} is out of range; {expected}"),
+                    );
                     Got::Invalid
                 }
             },
@@ -377,7 +395,10 @@ impl<'a> Checker<'a> {
             let least = duration::format(minimum);
             self.error(
                 &key,
-                format!("{} is too short; use at least {least}", duration::format(parsed)),
+                format!(
+                    "{} is too short; use at least {least}",
+                    duration::format(parsed)
+                ),
             );
             return Got::Invalid;
         }
@@ -387,8 +408,10 @@ impl<'a> Checker<'a> {
     fn fraction(&mut self, section: &Section<'_>, name: &str, expected: &str) -> Got<f64> {
         let (number, shown_value) = match self.scalar(section, name) {
             Got::Value(Scalar::Float(number)) => (Some(number), number.to_string()),
-            #[expect(clippy::cast_precision_loss, reason = "only 0 and 1 are in range")]
-            Got::Value(Scalar::Int(number)) => (Some(number as f64), number.to_string()),
+            Got::Value(Scalar::Int(number)) => (
+                i32::try_from(number).ok().map(f64::from),
+                number.to_string(),
+            ),
             Got::Value(Scalar::Text(text)) => (text.trim().parse::<f64>().ok(), shown(&text)),
             Got::Value(other) => (None, other.shown(false)),
             Got::Absent => return Got::Absent,
@@ -425,7 +448,10 @@ impl<'a> Checker<'a> {
                         },
                         Value::Num(_, number) => names.push(num_scalar(*number).shown(false)),
                         other => {
-                            self.error(&item_key, format!("must be a name, not {}", kind_of(other)));
+                            self.error(
+                                &item_key,
+                                format!("must be a name, not {}", kind_of(other)),
+                            );
                             valid = false;
                         }
                     }
@@ -459,7 +485,11 @@ impl<'a> Checker<'a> {
         let host = match self.text(section, "host") {
             Got::Value(host) if host.trim().is_empty() => DEFAULT_LISTEN_HOST.to_owned(),
             Got::Value(host) => match check_host(host.trim()) {
-                Ok(_) => host.trim().trim_start_matches('[').trim_end_matches(']').to_owned(),
+                Ok(_) => host
+                    .trim()
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_owned(),
                 Err(reason) => {
                     self.error(&section.key("host"), format!("{} {reason}", shown(&host)));
                     DEFAULT_LISTEN_HOST.to_owned()
@@ -468,7 +498,7 @@ impl<'a> Checker<'a> {
             Got::Absent | Got::Invalid => DEFAULT_LISTEN_HOST.to_owned(),
         };
         let port = self.port(section, "port").or(DEFAULT_LISTEN_PORT);
-        let metrics_path = match self.text(section, "uri") {
+        let uri = match self.text(section, "uri") {
             Got::Value(path) => {
                 let path = path.trim().to_owned();
                 if let Err(reason) = check_path(&path) {
@@ -476,49 +506,50 @@ impl<'a> Checker<'a> {
                 } else if path.trim_end_matches('/') == HEALTH_PATH {
                     self.error(
                         &section.key("uri"),
-                        format!("{} is the health endpoint's path; choose another, e.g. `/metrics`", shown(&path)),
+                        format!(
+                            "{} is the health endpoint's path; choose another, e.g. `/metrics`",
+                            shown(&path)
+                        ),
                     );
                 }
                 path
             }
             Got::Absent | Got::Invalid => DEFAULT_METRICS_PATH.to_owned(),
         };
-        let log = match self.text(section, "logName") {
-            Got::Value(name) => match name.trim() {
-                "" | "-" | "stdout" => LogTarget::Stdout,
-                file => LogTarget::File(PathBuf::from(file)),
-            },
-            Got::Absent | Got::Invalid => LogTarget::Stdout,
+        let scraping_interval = self.scraping_interval(section);
+        let log_name = match self.text(section, "logName") {
+            Got::Value(name) => name.trim().to_owned(),
+            Got::Absent | Got::Invalid => "stdout".to_owned(),
         };
-        let log_format = match self.text(section, "logFormat") {
+        let log_json = match self.text(section, "logFormat") {
             Got::Value(format) => match format.trim().to_ascii_lowercase().as_str() {
-                "text" => LogFormat::Text,
-                "json" => LogFormat::Json,
+                "text" => false,
+                "json" => true,
                 _ => {
                     self.error(
                         &section.key("logFormat"),
-                        format!("{} is not a log format; use `text` or `json`", shown(&format)),
-                    );
-                    LogFormat::Text
-                }
-            },
-            Got::Absent | Got::Invalid => LogFormat::Text,
-        };
-        let log_level = match self.text(section, "logLevel") {
-            Got::Value(level) => match parse_level(&level) {
-                Some(level) => level,
-                None => {
-                    self.error(
-                        &section.key("logLevel"),
                         format!(
-                            "{} is not a log level; use one of error, warn, info, debug, trace or off",
-                            shown(&level)
+                            "{} is not a log format; use `text` or `json`",
+                            shown(&format)
                         ),
                     );
-                    LevelFilter::INFO
+                    false
                 }
             },
-            Got::Absent | Got::Invalid => LevelFilter::INFO,
+            Got::Absent | Got::Invalid => false,
+        };
+        let log_level = match self.text(section, "logLevel") {
+            Got::Value(filter) => match check_log_filter(&filter) {
+                Ok(filter) => filter,
+                Err(reason) => {
+                    self.error(
+                        &section.key("logLevel"),
+                        format!("{} {reason}", shown(&filter)),
+                    );
+                    DEFAULT_LOG_LEVEL.to_owned()
+                }
+            },
+            Got::Absent | Got::Invalid => DEFAULT_LOG_LEVEL.to_owned(),
         };
         let shutdown_timeout = self
             .duration(section, "shutdownTimeout", SECOND)
@@ -526,16 +557,18 @@ impl<'a> Checker<'a> {
         ServerConfig {
             host,
             port,
-            metrics_path,
-            log,
-            log_format,
+            uri,
+            scraping_interval,
+            log_name,
             log_level,
+            log_json,
             shutdown_timeout,
         }
     }
 
-    fn collection(&mut self, server: &Section<'_>, section: &Section<'_>) -> CollectionConfig {
-        let job_window = match self.duration(server, "scrapingInterval", SECOND) {
+    /// `scrapingInterval`, or the misspelling early Go releases documented.
+    fn scraping_interval(&mut self, server: &Section<'_>) -> Duration {
+        match self.duration(server, "scrapingInterval", SECOND) {
             Got::Absent => match self.duration(server, "scrappingInterval", SECOND) {
                 Got::Absent => DEFAULT_JOB_WINDOW,
                 found => {
@@ -547,7 +580,10 @@ impl<'a> Checker<'a> {
                 }
             },
             found => found.or(DEFAULT_JOB_WINDOW),
-        };
+        }
+    }
+
+    fn collection(&mut self, server: &Section<'_>, section: &Section<'_>) -> CollectionConfig {
         let go_interval = self.duration(server, "collectionInterval", SECOND);
         let jobs = match (self.duration(section, "jobsInterval", SECOND), go_interval) {
             (Got::Value(ours), Got::Value(go)) => {
@@ -607,7 +643,6 @@ impl<'a> Checker<'a> {
             .duration(section, "overlap", Duration::ZERO)
             .or(DEFAULT_OVERLAP);
         CollectionConfig {
-            job_window,
             jobs_interval,
             storage_interval,
             timeout,
@@ -620,7 +655,6 @@ impl<'a> Checker<'a> {
         let single = root.get("nbuserver");
         let list = root.get("nbuservers");
         let mut entries: Vec<Section<'_>> = Vec::new();
-        let mut single_entry = false;
         match (single, list) {
             (Some(_), Some(_)) => self.error(
                 "nbuserver",
@@ -636,16 +670,16 @@ impl<'a> Checker<'a> {
         }
         if let Some(value) = single {
             match value {
-                Value::Dict(_, dict) => {
-                    single_entry = list.is_none();
-                    entries.push(Section {
-                        path: "nbuserver".to_owned(),
-                        dict: Some(dict),
-                    });
-                }
+                Value::Dict(_, dict) => entries.push(Section {
+                    path: "nbuserver".to_owned(),
+                    dict: Some(dict),
+                }),
                 other => self.error(
                     "nbuserver",
-                    format!("must be a mapping of keys (host, port, apiKey, ...), not {}", kind_of(other)),
+                    format!(
+                        "must be a mapping of keys (host, port, apiKey, ...), not {}",
+                        kind_of(other)
+                    ),
                 ),
             }
         }
@@ -665,7 +699,10 @@ impl<'a> Checker<'a> {
                             }),
                             other => self.error(
                                 &path,
-                                format!("must be a mapping of keys (site, host, apiKey, ...), not {}", kind_of(other)),
+                                format!(
+                                    "must be a mapping of keys (site, host, apiKey, ...), not {}",
+                                    kind_of(other)
+                                ),
                             ),
                         }
                     }
@@ -685,27 +722,33 @@ impl<'a> Checker<'a> {
         let mut sites = Vec::new();
         let mut seen: HashMap<String, String> = HashMap::new();
         for entry in &entries {
-            let is_single = single_entry && entry.path == "nbuserver";
-            let Some(site) = self.site(entry, is_single) else {
+            let (name, site) = self.site(entry, entry.path == "nbuserver");
+            let Some(name) = name else {
                 continue;
             };
-            if let Some(first) = seen.get(&site.site) {
+            if let Some(first) = seen.get(&name) {
                 self.error(
                     &entry.key("site"),
                     format!(
                         "{} is already the site of `{first}`; every site needs its own name (it becomes the `site` label)",
-                        shown(&site.site)
+                        shown(&name)
                     ),
                 );
                 continue;
             }
-            seen.insert(site.site.clone(), entry.path.clone());
-            sites.push(site);
+            seen.insert(name, entry.path.clone());
+            sites.extend(site);
         }
         sites
     }
 
-    fn site(&mut self, section: &Section<'_>, single: bool) -> Option<SiteConfig> {
+    /// The site's name (whenever it can be told, for the uniqueness check) and its configuration
+    /// (when it has no problem).
+    fn site(
+        &mut self,
+        section: &Section<'_>,
+        single: bool,
+    ) -> (Option<String>, Option<SiteConfig>) {
         let problems_before = self.problems.len();
         let host = match self.text(section, "host") {
             Got::Value(host) => match check_host(host.trim()) {
@@ -724,9 +767,12 @@ impl<'a> Checker<'a> {
             }
             Got::Invalid => None,
         };
-        let site = match self.text(section, "site") {
+        let site: Option<String> = match self.text(section, "site") {
             Got::Value(site) if site.trim().is_empty() => {
-                self.error(&section.key("site"), "is empty; give this server a short unique name, e.g. `paris`");
+                self.error(
+                    &section.key("site"),
+                    "is empty; give this server a short unique name, e.g. `paris`",
+                );
                 None
             }
             Got::Value(site) => Some(site.trim().to_owned()),
@@ -755,7 +801,10 @@ impl<'a> Checker<'a> {
                     _ => {
                         self.error(
                             &section.key("scheme"),
-                            format!("{} is not supported; use `https` (or `http` for a test server)", shown(&scheme)),
+                            format!(
+                                "{} is not supported; use `https` (or `http` for a test server)",
+                                shown(&scheme)
+                            ),
                         );
                         None
                     }
@@ -813,17 +862,23 @@ impl<'a> Checker<'a> {
             .count(section, "maxRetries", 0..=100)
             .or(DEFAULT_MAX_RETRIES);
         let retry_budget = self
-            .count(section, "retryBudget", 0..=100_000)
+            .duration(section, "retryBudget", Duration::ZERO)
             .or(DEFAULT_RETRY_BUDGET);
-        let job_slices = self.count(section, "jobSlices", 1..=64).or(DEFAULT_JOB_SLICES);
+        let job_slices = self
+            .count(section, "jobSlices", 1..=64)
+            .or(DEFAULT_JOB_SLICES);
 
+        let (Some((_, url_host)), Some(name), Some(scheme), Some(auth)) =
+            (host, site.clone(), scheme, auth)
+        else {
+            return (site, None);
+        };
         if self.problems.len() > problems_before {
-            return None;
+            return (site, None);
         }
-        let ((_, url_host), site, scheme, auth) = (host?, site?, scheme?, auth?);
         let path = uri.trim_end_matches('/');
-        Some(SiteConfig {
-            site,
+        let config = SiteConfig {
+            site: name,
             base_url: format!("{scheme}://{url_host}:{port}{path}"),
             api_version,
             auth,
@@ -836,7 +891,8 @@ impl<'a> Checker<'a> {
             max_retries,
             retry_budget,
             job_slices: usize::try_from(job_slices).unwrap_or(1),
-        })
+        };
+        (site, Some(config))
     }
 
     /// `apiVersion`, also when YAML read an unquoted `13.0` as a number; empty means negotiate.
@@ -874,7 +930,10 @@ impl<'a> Checker<'a> {
         let api_key = self.secret(section, "apiKey");
         let user = self.text(section, "username");
         let password = self.secret(section, "password");
-        let domain = self.text(section, "domain").value().filter(|d| !d.trim().is_empty());
+        let domain = self
+            .text(section, "domain")
+            .value()
+            .filter(|d| !d.trim().is_empty());
         let domain_type = self
             .text(section, "domainType")
             .value()
@@ -902,11 +961,17 @@ impl<'a> Checker<'a> {
                 (Got::Value(user), Got::Value(password)) => {
                     let mut complete = true;
                     if user.trim().is_empty() {
-                        self.error(&section.key("username"), "is empty; set the NetBackup user name");
+                        self.error(
+                            &section.key("username"),
+                            "is empty; set the NetBackup user name",
+                        );
                         complete = false;
                     }
                     if password.expose_secret().is_empty() {
-                        self.error(&section.key("password"), "is empty; set the user's password");
+                        self.error(
+                            &section.key("password"),
+                            "is empty; set the user's password",
+                        );
                         complete = false;
                     }
                     complete.then(|| SiteAuth::Login {
@@ -967,7 +1032,7 @@ impl<'a> Checker<'a> {
 
     fn collectors(&mut self, root: &Section<'_>) -> CollectorsConfig {
         let section = self.section(root, "collectors");
-        let mut enabled = |checker: &mut Self, name: &str| {
+        let enabled = |checker: &mut Self, name: &str| {
             let collector = checker.section(&section, name);
             checker.flag(&collector, "enabled").or(false)
         };
@@ -1021,23 +1086,14 @@ impl<'a> Checker<'a> {
             )
             .or(1.0);
         let endpoint = match self.text(&section, "endpoint") {
-            Got::Value(endpoint) if !endpoint.trim().is_empty() => Some(endpoint.trim().to_owned()),
-            Got::Value(_) | Got::Absent => None,
-            Got::Invalid => return TelemetryConfig { enabled, endpoint: None, insecure, sampling_rate },
+            Got::Value(endpoint) if !endpoint.trim().is_empty() => endpoint.trim().to_owned(),
+            Got::Value(_) | Got::Absent | Got::Invalid => DEFAULT_OTLP_ENDPOINT.to_owned(),
         };
-        if enabled {
-            match &endpoint {
-                None => self.error(
-                    &section.key("endpoint"),
-                    "is missing while `enabled` is true; set the OTLP gRPC endpoint, e.g. `localhost:4317`, \
-                     or set `enabled: false`",
-                ),
-                Some(endpoint) => {
-                    if let Err(reason) = check_endpoint(endpoint) {
-                        self.error(&section.key("endpoint"), format!("{} {reason}", shown(endpoint)));
-                    }
-                }
-            }
+        if let (true, Err(reason)) = (enabled, check_endpoint(&endpoint)) {
+            self.error(
+                &section.key("endpoint"),
+                format!("{} {reason}", shown(&endpoint)),
+            );
         }
         TelemetryConfig {
             enabled,
@@ -1048,16 +1104,35 @@ impl<'a> Checker<'a> {
     }
 }
 
-fn parse_level(level: &str) -> Option<LevelFilter> {
-    Some(match level.trim().to_ascii_lowercase().as_str() {
-        "off" => LevelFilter::OFF,
-        "error" => LevelFilter::ERROR,
-        "warn" | "warning" => LevelFilter::WARN,
-        "info" => LevelFilter::INFO,
-        "debug" => LevelFilter::DEBUG,
-        "trace" => LevelFilter::TRACE,
-        _ => return None,
-    })
+fn is_level(level: &str) -> bool {
+    ["off", "error", "warn", "info", "debug", "trace"]
+        .iter()
+        .any(|known| level.trim().eq_ignore_ascii_case(known))
+}
+
+/// Checks a log filter. `EnvFilter` alone would take a misspelt level (`inof`) as a target name and
+/// silently log nothing, so every directive must end in a level.
+fn check_log_filter(filter: &str) -> Result<String, String> {
+    const EXPECTED: &str = "use a level (error, warn, info, debug, trace or off), optionally with per-target levels such as `info,nbu_api=debug`";
+    let filter = filter.trim();
+    if filter.is_empty() {
+        return Err(format!("is empty; {EXPECTED}"));
+    }
+    for directive in filter.split(',').map(str::trim).filter(|d| !d.is_empty()) {
+        let level = directive
+            .rsplit_once('=')
+            .map_or(directive, |(_, level)| level);
+        if !is_level(level) {
+            return Err(if directive == filter {
+                format!("is not a log level; {EXPECTED}")
+            } else {
+                format!("has `{directive}`, which does not end in a log level; {EXPECTED}")
+            });
+        }
+    }
+    tracing_subscriber::EnvFilter::try_new(filter)
+        .map_err(|error| format!("is not a valid filter ({error}); {EXPECTED}"))?;
+    Ok(filter.to_owned())
 }
 
 /// Checks a bare host name or IP address; returns it as it goes into a URL (IPv6 in brackets).
@@ -1074,7 +1149,9 @@ fn check_host(host: &str) -> Result<String, String> {
         );
     }
     if host.contains('/') {
-        return Err("contains a path; write only the host name and put the path in `uri`".to_owned());
+        return Err(
+            "contains a path; write only the host name and put the path in `uri`".to_owned(),
+        );
     }
     if host.contains(char::is_whitespace) {
         return Err("contains spaces; write only the host name".to_owned());
@@ -1087,7 +1164,9 @@ fn check_host(host: &str) -> Result<String, String> {
         return Ok(format!("[{address}]"));
     }
     if host.contains(':') {
-        return Err("contains a port; write only the host name and put the port in `port`".to_owned());
+        return Err(
+            "contains a port; write only the host name and put the port in `port`".to_owned(),
+        );
     }
     if let Some(bad) = host
         .chars()
@@ -1098,7 +1177,10 @@ fn check_host(host: &str) -> Result<String, String> {
         ));
     }
     if host.starts_with('.') || host.contains("..") {
-        return Err("has an empty label (`..` or a leading `.`); write a DNS name or an IP address".to_owned());
+        return Err(
+            "has an empty label (`..` or a leading `.`); write a DNS name or an IP address"
+                .to_owned(),
+        );
     }
     Ok(host.to_owned())
 }
@@ -1106,17 +1188,26 @@ fn check_host(host: &str) -> Result<String, String> {
 /// Checks a URL path such as `/metrics` or `/netbackup`.
 fn check_path(path: &str) -> Result<(), String> {
     if !path.starts_with('/') {
-        return Err(format!("must start with `/`, e.g. `/{}`", path.trim_start_matches('/')));
+        return Err(format!(
+            "must start with `/`, e.g. `/{}`",
+            path.trim_start_matches('/')
+        ));
     }
-    if let Some(bad) = path.chars().find(|c| c.is_whitespace() || matches!(c, '?' | '#')) {
-        return Err(format!("contains {bad:?}; write a plain path such as `/metrics`"));
+    if let Some(bad) = path
+        .chars()
+        .find(|c| c.is_whitespace() || matches!(c, '?' | '#'))
+    {
+        return Err(format!(
+            "contains {bad:?}; write a plain path such as `/metrics`"
+        ));
     }
     Ok(())
 }
 
 /// Checks an OTLP endpoint: `host:port`, or an `http(s)://host:port` URL.
 fn check_endpoint(endpoint: &str) -> Result<(), String> {
-    const EXPECTED: &str = "write `host:port`, e.g. `localhost:4317`, or a URL such as `https://collector:4317`";
+    const EXPECTED: &str =
+        "write `host:port`, e.g. `localhost:4317`, or a URL such as `https://collector:4317`";
     let authority = match endpoint.split_once("://") {
         Some(("http" | "https", rest)) => rest.split('/').next().unwrap_or_default(),
         Some(_) => return Err(format!("has a scheme other than http or https; {EXPECTED}")),
@@ -1141,7 +1232,10 @@ mod tests {
 
     #[test]
     fn hosts() {
-        assert_eq!(check_host("nbu.example.com").as_deref(), Ok("nbu.example.com"));
+        assert_eq!(
+            check_host("nbu.example.com").as_deref(),
+            Ok("nbu.example.com")
+        );
         assert_eq!(check_host("10.0.0.1").as_deref(), Ok("10.0.0.1"));
         assert_eq!(check_host("::1").as_deref(), Ok("[::1]"));
         assert_eq!(check_host("[fe80::1]").as_deref(), Ok("[fe80::1]"));
@@ -1169,10 +1263,23 @@ mod tests {
     }
 
     #[test]
-    fn levels() {
-        assert_eq!(parse_level("DEBUG"), Some(LevelFilter::DEBUG));
-        assert_eq!(parse_level("warning"), Some(LevelFilter::WARN));
-        assert_eq!(parse_level("verbose"), None);
-        assert_eq!(parse_level(""), None);
+    fn log_filters() {
+        assert_eq!(check_log_filter(" DEBUG ").as_deref(), Ok("DEBUG"));
+        assert_eq!(
+            check_log_filter("info,nbu_api=debug").as_deref(),
+            Ok("info,nbu_api=debug")
+        );
+        assert!(
+            check_log_filter("inof")
+                .unwrap_err()
+                .starts_with("is not a log level")
+        );
+        assert!(
+            check_log_filter("info,x=inof")
+                .unwrap_err()
+                .contains("`x=inof`")
+        );
+        assert!(check_log_filter("nbu_api=loud").is_err());
+        assert!(check_log_filter("").is_err());
     }
 }

@@ -120,10 +120,8 @@ impl JobFamilies {
                     .or_default()
                     .add(ratio);
             }
-            if job.state.is_done() {
-                if let Some(duration) = job.duration() {
-                    self.duration.entry(policy).or_default().observe(duration);
-                }
+            if let Some(duration) = job.duration().filter(|_| job.state.is_done()) {
+                self.duration.entry(policy).or_default().observe(duration);
             }
         }
         if in_window || !job.state.is_done() {
@@ -266,7 +264,10 @@ mod tests {
         assert!(families.bytes.is_empty());
         assert!(families.files.is_empty());
         let set = FamilySet::from(&families);
-        assert!(set.get(names::JOBS_DEDUP_RATIO).is_some_and(|f| f.is_empty()));
+        assert!(
+            set.get(names::JOBS_DEDUP_RATIO)
+                .is_some_and(|f| f.is_empty())
+        );
     }
 
     #[test]

@@ -184,7 +184,10 @@ mod tests {
     fn states_parse_case_insensitively_and_keep_unknown_ones() {
         assert_eq!(JobState::parse("DONE"), JobState::Done);
         assert_eq!(JobState::parse("queued"), JobState::Queued);
-        assert_eq!(JobState::parse("WAITING"), JobState::Other("WAITING".into()));
+        assert_eq!(
+            JobState::parse("WAITING"),
+            JobState::Other("WAITING".into())
+        );
         assert_eq!(JobState::parse("").label(), UNKNOWN);
         assert_eq!(JobState::from("Requeued").label(), "REQUEUED");
         assert!(JobState::Done.is_done());
@@ -226,7 +229,13 @@ mod tests {
 
     #[test]
     fn window_start_saturates() {
-        assert_eq!(window_start(at(1000), SignedDuration::from_secs(100)), at(900));
-        assert_eq!(window_start(Timestamp::MIN, SignedDuration::from_secs(1)), Timestamp::MIN);
+        assert_eq!(
+            window_start(at(1000), SignedDuration::from_secs(100)),
+            at(900)
+        );
+        assert_eq!(
+            window_start(Timestamp::MIN, SignedDuration::from_secs(1)),
+            Timestamp::MIN
+        );
     }
 }

@@ -1,0 +1,83 @@
+//! End to end against the NetBackup simulator: real paging, negotiation and login.
+
+use std::collections::BTreeSet;
+
+use futures_util::TryStreamExt;
+use nbu_api::{ApiVersion, Client, JobsQuery};
+use nbu_sim::{Release, Server};
+
+use crate::support::pages;
+
+#[tokio::test]
+async fn walks_every_simulated_job_once_in_pages_of_100() {
+    let sim = Server::builder()
+        .api_key("k")
+        .jobs(250)
+        .spawn()
+        .await
+        .unwrap();
+    let client = Client::builder(sim.base_url())
+        .api_key("k")
+        .version(ApiVersion::V14_0)
+        .build()
+        .unwrap();
+    let walked = pages(client.jobs(&JobsQuery::new())).await.unwrap();
+    let sizes: Vec<usize> = walked.iter().map(|p| p.len()).collect();
+    assert_eq!(sizes, [100, 100, 50]);
+    let ids: BTreeSet<i64> = walked
+        .iter()
+        .flat_map(|p| p.items.iter().filter_map(|job| job.job_id))
+        .collect();
+    assert_eq!(ids.len(), 250);
+    assert_eq!(client.requests_sent(), 3);
+
+    let units: Vec<_> = client.storage_units().try_collect().await.unwrap();
+    assert!(!units.is_empty());
+}
+
+#[tokio::test]
+async fn negotiates_each_release_to_its_api_version() {
+    for (release, expected, probes) in [
+        (Release::V10_5, ApiVersion::V12_0, 3),
+        (Release::V11_2, ApiVersion::V14_0, 1),
+    ] {
+        let sim = Server::builder()
+            .api_key("k")
+            .release(release)
+            .jobs(5)
+            .spawn()
+            .await
+            .unwrap();
+        let client = Client::builder(sim.base_url())
+            .api_key("k")
+            .build()
+            .unwrap();
+        assert_eq!(client.negotiate().await.unwrap(), expected, "{release}");
+        assert_eq!(client.requests_sent(), probes, "{release}");
+        let info = client.server_info().await.unwrap();
+        assert_eq!(info.nbu_version.as_deref(), Some(release.as_str()));
+    }
+}
+
+#[tokio::test]
+async fn logs_in_with_user_and_password() {
+    let sim = Server::builder()
+        .credentials("monitor", "secret")
+        .jobs(3)
+        .spawn()
+        .await
+        .unwrap();
+    let client = Client::builder(sim.base_url())
+        .login("monitor", "secret")
+        .build()
+        .unwrap();
+    let walked = pages(client.jobs(&JobsQuery::new())).await.unwrap();
+    assert_eq!(walked.iter().map(|p| p.len()).sum::<usize>(), 3);
+
+    let wrong = Client::builder(sim.base_url())
+        .login("monitor", "wrong")
+        .build()
+        .unwrap();
+    let error = wrong.negotiate().await.unwrap_err();
+    assert!(error.is_unauthorized(), "{error:?}");
+}
