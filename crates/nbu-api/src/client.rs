@@ -575,10 +575,6 @@ impl Client {
             .copied()
     }
 
-    pub(crate) async fn effective_version(&self) -> Result<ApiVersion, Error> {
-        self.negotiate().await
-    }
-
     async fn probe_versions(&self) -> Result<ApiVersion, Error> {
         let mut tried = Vec::with_capacity(ApiVersion::ALL.len());
         for version in ApiVersion::ALL {

@@ -58,7 +58,7 @@ impl Client {
 
     /// One job, `GET /admin/jobs/{jobId}`.
     pub async fn job(&self, id: i64) -> Result<Resource<Job>, Error> {
-        let version = self.effective_version().await?;
+        let version = self.negotiate().await?;
         let call = Call::get(format!("/admin/jobs/{id}")).version(version);
         let doc: SingleDocument<Resource<Job>> = self.json(call).await?;
         Ok(doc.data)
@@ -68,7 +68,7 @@ impl Client {
     /// `POST /admin/jobs-count-requests`.
     pub async fn jobs_count(&self, filter: Option<&Filter>) -> Result<u64, Error> {
         const ENDPOINT: &str = "/admin/jobs-count-requests";
-        let version = self.effective_version().await?;
+        let version = self.negotiate().await?;
         let mut attributes = serde_json::Map::new();
         if let Some(filter) = filter {
             attributes.insert("filter".into(), filter.to_string().into());
@@ -153,7 +153,7 @@ impl Client {
     /// one-image page of `GET /catalog/images`.
     pub async fn catalog_images_count(&self, filter: Option<&Filter>) -> Result<u64, Error> {
         const ENDPOINT: &str = "/catalog/images";
-        let version = self.effective_version().await?;
+        let version = self.negotiate().await?;
         let mut query = vec![
             ("page[offset]", "0".to_owned()),
             ("page[limit]", "1".to_owned()),
@@ -197,7 +197,7 @@ impl Client {
     /// The hosts NetBackup knows, from `GET /config/hosts` (a plain `hosts[]` list, not
     /// JSON:API, not paginated).
     pub async fn hosts(&self) -> Result<Vec<Host>, Error> {
-        let version = self.effective_version().await?;
+        let version = self.negotiate().await?;
         let doc: HostsDocument = self
             .json(Call::get("/config/hosts").version(version))
             .await?;
@@ -207,7 +207,7 @@ impl Client {
     /// Front-end capacity licensing, from `GET /licensing/capacity`.
     pub async fn licensing_capacity(&self) -> Result<LicensingCapacity, Error> {
         const ENDPOINT: &str = "/licensing/capacity";
-        let version = self.effective_version().await?;
+        let version = self.negotiate().await?;
         let doc: ListDocument<Resource<LicensingCapacity>> =
             self.json(Call::get(ENDPOINT).version(version)).await?;
         doc.data

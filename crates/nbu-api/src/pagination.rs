@@ -239,7 +239,7 @@ where
         let Some(position) = walk.position.take() else {
             return Ok(None);
         };
-        let version = walk.client.effective_version().await?;
+        let version = walk.client.negotiate().await?;
         let call = Call::get(walk.spec.endpoint)
             .version(version)
             .query(walk.spec.query(&position))

@@ -160,11 +160,20 @@ fn unit(seed: u64, salt: u64, id: u32) -> f64 {
 }
 
 /// The outcome of job `id` given what it is.
-pub(crate) fn outcome(tables: &Tables, id: u32, job_type: u8, policy: u16, schedule: u8, storage_unit: u16) -> Outcome {
+pub(crate) fn outcome(
+    tables: &Tables,
+    id: u32,
+    job_type: u8,
+    policy: u16,
+    schedule: u8,
+    storage_unit: u16,
+) -> Outcome {
     let seed = tables.seed;
     let workload = tables.policies.get(usize::from(policy)).map(|p| p.workload);
     let full_kb = workload.map_or(20.0, |w| f64::from(w.full_gib)) * 1024.0 * 1024.0;
-    let size_pct = vocab::SCHEDULES.get(usize::from(schedule)).map_or(100, |s| s.size_pct);
+    let size_pct = vocab::SCHEDULES
+        .get(usize::from(schedule))
+        .map_or(100, |s| s.size_pct);
     let jitter = 0.4 + 1.2 * unit(seed, salt::SIZE, id);
     let mut kilobytes = match job_type {
         vocab::JT_SNAPSHOT | vocab::JT_IMAGEDELETE | vocab::JT_INDEXING => 0.0,
@@ -181,7 +190,8 @@ pub(crate) fn outcome(tables: &Tables, id: u32, job_type: u8, policy: u16, sched
     }
     .min(6.0 * 3600.0);
     let status_weights: Vec<u32> = vocab::STATUS_MIX.iter().map(|(_, w)| *w).collect();
-    let pick = (unit(seed, salt::STATUS, id) * f64::from(status_weights.iter().sum::<u32>())) as u32;
+    let pick =
+        (unit(seed, salt::STATUS, id) * f64::from(status_weights.iter().sum::<u32>())) as u32;
     let mut acc = 0;
     let mut status = 0;
     for (code, weight) in vocab::STATUS_MIX {
@@ -200,23 +210,44 @@ pub(crate) fn outcome(tables: &Tables, id: u32, job_type: u8, policy: u16, sched
     }
     let files = match job_type {
         vocab::JT_INDEXING => (kilobytes.max(1.0) as u64 % 50_000) as u32 + 1_000,
-        _ => (kilobytes / 1024.0 / 1024.0 * f64::from(files_per_gib)) as u32 + u32::from(kilobytes > 0.0),
+        _ => {
+            (kilobytes / 1024.0 / 1024.0 * f64::from(files_per_gib)) as u32
+                + u32::from(kilobytes > 0.0)
+        }
     };
-    let dedups = tables.storage_units.get(usize::from(storage_unit)).is_some_and(StorageUnit::deduplicates);
-    let dedup_permille = if dedups && matches!(job_type, vocab::JT_BACKUP | vocab::JT_DBBACKUP) && kilobytes > 0.0 {
-        700 + (unit(seed, salt::DEDUP, id) * 295.0) as u16
-    } else {
-        0
-    };
+    let dedups = tables
+        .storage_units
+        .get(usize::from(storage_unit))
+        .is_some_and(StorageUnit::deduplicates);
+    let dedup_permille =
+        if dedups && matches!(job_type, vocab::JT_BACKUP | vocab::JT_DBBACKUP) && kilobytes > 0.0 {
+            700 + (unit(seed, salt::DEDUP, id) * 295.0) as u16
+        } else {
+            0
+        };
     let queue_draw = unit(seed, salt::QUEUE, id);
-    let queue_secs = if queue_draw < 0.7 { 0 } else { (10.0 + 900.0 * (queue_draw - 0.7) / 0.3) as u32 };
-    let queue_reason = vocab::QUEUE_REASONS.get((queue_draw * 1000.0) as usize % vocab::QUEUE_REASONS.len()).map_or(0, |r| r.0);
-    Outcome { kilobytes: kilobytes as u64, files, duration: duration as u32, status, dedup_permille, queue_secs, queue_reason }
+    let queue_secs = if queue_draw < 0.7 {
+        0
+    } else {
+        (10.0 + 900.0 * (queue_draw - 0.7) / 0.3) as u32
+    };
+    let queue_reason = vocab::QUEUE_REASONS
+        .get((queue_draw * 1000.0) as usize % vocab::QUEUE_REASONS.len())
+        .map_or(0, |r| r.0);
+    Outcome {
+        kilobytes: kilobytes as u64,
+        files,
+        duration: duration as u32,
+        status,
+        dedup_permille,
+        queue_secs,
+        queue_reason,
+    }
 }
 
 /// Whether a finished failed job is left INCOMPLETE (resumable) rather than DONE.
-fn stays_incomplete(seed: u64, id: u32, status: u16) -> bool {
-    status >= 2 && hash3(seed, salt::INCOMPLETE, u64::from(id)) % 25 == 0
+pub(crate) fn stays_incomplete(seed: u64, id: u32, status: u16) -> bool {
+    status >= 2 && hash3(seed, salt::INCOMPLETE, u64::from(id)).is_multiple_of(25)
 }
 
 /// Places job `job` on the timeline at `now`: queued, active (with partial progress) or finished.
@@ -225,7 +256,11 @@ pub(crate) fn settle(tables: &Tables, job: &mut Job, outcome: &Outcome, now: u32
     let run_end = run_start.saturating_add(outcome.duration.max(1));
     job.dedup_permille = outcome.dedup_permille;
     if run_end <= now {
-        job.state = if stays_incomplete(tables.seed, job.id, outcome.status) { vocab::STATE_INCOMPLETE } else { vocab::STATE_DONE };
+        job.state = if stays_incomplete(tables.seed, job.id, outcome.status) {
+            vocab::STATE_INCOMPLETE
+        } else {
+            vocab::STATE_DONE
+        };
         job.end = run_end;
         job.last_update = run_end;
         job.status = outcome.status;
@@ -290,7 +325,13 @@ impl Estate {
         let mut jobs = JobStore::new(1_000 + (config.seed % 9_000) as u32 * 100);
         generate_jobs(config, &tables, &mut jobs, &mut rng);
         let resources = render::resources::generate(config, &tables, &jobs, &mut rng);
-        Self { tables, jobs, resources, live_rng: SplitMix64::new(config.seed ^ 0x11FE_CAFE), new_job_credit: 0.0 }
+        Self {
+            tables,
+            jobs,
+            resources,
+            live_rng: SplitMix64::new(config.seed ^ 0x11FE_CAFE),
+            new_job_credit: 0.0,
+        }
     }
 }
 
@@ -298,7 +339,9 @@ fn generate_tables(config: &EstateConfig, rng: &mut SplitMix64) -> Tables {
     let domain = "corp.example.com";
     let primary = format!("nbu-primary.{domain}");
     let media_count = config.media_servers.clamp(1, 255);
-    let media_servers: Vec<String> = (1..=media_count).map(|i| format!("nbu-media-{i:02}.{domain}")).collect();
+    let media_servers: Vec<String> = (1..=media_count)
+        .map(|i| format!("nbu-media-{i:02}.{domain}"))
+        .collect();
 
     let mut storage_units = Vec::new();
     let mut per_category = std::collections::HashMap::<&str, u32>::new();
@@ -324,7 +367,11 @@ fn generate_tables(config: &EstateConfig, rng: &mut SplitMix64) -> Tables {
                 (Some(total), Some(used))
             }
         };
-        let disk_pool = matches!(category, "MSDP" | "CLOUD" | "ADVANCED_DISK" | "OPEN_STORAGE").then(|| format!("dp-{stem}-{n:02}"));
+        let disk_pool = matches!(
+            category,
+            "MSDP" | "CLOUD" | "ADVANCED_DISK" | "OPEN_STORAGE"
+        )
+        .then(|| format!("dp-{stem}-{n:02}"));
         storage_units.push(StorageUnit {
             name: format!("stu-{stem}-{n:02}"),
             category,
@@ -340,7 +387,12 @@ fn generate_tables(config: &EstateConfig, rng: &mut SplitMix64) -> Tables {
     let weights: Vec<u32> = vocab::WORKLOADS.iter().map(|w| w.weight).collect();
     let pick_unit = |rng: &mut SplitMix64, preferred: &[&str]| -> u16 {
         for category in preferred {
-            let candidates: Vec<usize> = storage_units.iter().enumerate().filter(|(_, s)| s.category == *category).map(|(i, _)| i).collect();
+            let candidates: Vec<usize> = storage_units
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.category == *category)
+                .map(|(i, _)| i)
+                .collect();
             if let Some(i) = rng.pick(&candidates) {
                 return *i as u16;
             }
@@ -368,8 +420,11 @@ fn generate_tables(config: &EstateConfig, rng: &mut SplitMix64) -> Tables {
             _ => &["MSDP"],
         };
         let storage_unit = pick_unit(rng, preferred);
-        let on_msdp = storage_units.get(usize::from(storage_unit)).is_some_and(|s| s.category == "MSDP");
-        let slp = (on_msdp && rng.chance(0.5)).then(|| format!("SLP_{tier}_{}_Dup", workload.policy_stem));
+        let on_msdp = storage_units
+            .get(usize::from(storage_unit))
+            .is_some_and(|s| s.category == "MSDP");
+        let slp = (on_msdp && rng.chance(0.5))
+            .then(|| format!("SLP_{tier}_{}_Dup", workload.policy_stem));
         let count = (client_count - 1 + workload_policies - 1 - p) / workload_policies;
         policies.push(Policy {
             name: format!("{tier}_{}_{:02}", workload.policy_stem, p + 1),
@@ -384,7 +439,14 @@ fn generate_tables(config: &EstateConfig, rng: &mut SplitMix64) -> Tables {
     let mut tables = Tables {
         seed: config.seed,
         primary: primary.clone(),
-        primary_host_id: format!("{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}", rng.next_u64() as u32, rng.below(0x10000), rng.below(0x1000), rng.below(0x1000), rng.below(1 << 48)),
+        primary_host_id: format!(
+            "{:08x}-{:04x}-4{:03x}-8{:03x}-{:012x}",
+            rng.next_u64() as u32,
+            rng.below(0x10000),
+            rng.below(0x1000),
+            rng.below(0x1000),
+            rng.below(1 << 48)
+        ),
         clients: Vec::with_capacity(client_count),
         policies,
         storage_units,
@@ -395,7 +457,10 @@ fn generate_tables(config: &EstateConfig, rng: &mut SplitMix64) -> Tables {
     tables.clients.push(primary);
     for c in 1..client_count as u32 {
         let policy = tables.policy_of_client(c);
-        let prefix = tables.policies.get(usize::from(policy)).map_or("host", |p| p.workload.client_prefix);
+        let prefix = tables
+            .policies
+            .get(usize::from(policy))
+            .map_or("host", |p| p.workload.client_prefix);
         tables.clients.push(format!("{prefix}-{c:04}.{domain}"));
     }
     tables
@@ -412,7 +477,11 @@ fn start_times(config: &EstateConfig, rng: &mut SplitMix64) -> Vec<u32> {
                 // Shift into the nearest preceding night window, if that stays inside the history.
                 let secs_of_day = t % 86_400;
                 let night_start = t - secs_of_day + 20 * 3600;
-                let candidate = if secs_of_day >= 20 * 3600 { t } else { night_start.saturating_sub(86_400) + rng.below(8 * 3600) as u32 };
+                let candidate = if secs_of_day >= 20 * 3600 {
+                    t
+                } else {
+                    night_start.saturating_sub(86_400) + rng.below(8 * 3600) as u32
+                };
                 if candidate >= from && candidate <= config.now {
                     t = candidate;
                 }
@@ -424,11 +493,21 @@ fn start_times(config: &EstateConfig, rng: &mut SplitMix64) -> Vec<u32> {
     times
 }
 
-fn generate_jobs(config: &EstateConfig, tables: &Tables, store: &mut JobStore, rng: &mut SplitMix64) {
+fn generate_jobs(
+    config: &EstateConfig,
+    tables: &Tables,
+    store: &mut JobStore,
+    rng: &mut SplitMix64,
+) {
     let times = start_times(config, rng);
     let now = config.now;
     let mut i = 0;
-    let schedule_weights = |w: &Workload| -> Vec<u32> { w.schedules.iter().map(|s| vocab::SCHEDULES[usize::from(*s)].weight).collect() };
+    let schedule_weights = |w: &Workload| -> Vec<u32> {
+        w.schedules
+            .iter()
+            .map(|s| vocab::SCHEDULES[usize::from(*s)].weight)
+            .collect()
+    };
     while i < times.len() {
         let t = times[i];
         let remaining = times.len() - i;
@@ -438,8 +517,11 @@ fn generate_jobs(config: &EstateConfig, tables: &Tables, store: &mut JobStore, r
             let client = 1 + rng.below(tables.clients.len().saturating_sub(1).max(1) as u64) as u32;
             let client = client.min(tables.clients.len() as u32 - 1);
             let policy_idx = tables.policy_of_client(client);
-            let Some(policy) = tables.policies.get(usize::from(policy_idx)) else { break };
-            let schedule = policy.workload.schedules[rng.weighted(&schedule_weights(&policy.workload))];
+            let Some(policy) = tables.policies.get(usize::from(policy_idx)) else {
+                break;
+            };
+            let schedule =
+                policy.workload.schedules[rng.weighted(&schedule_weights(&policy.workload))];
             let streams = if policy.workload.parent_child {
                 2
             } else if rng.chance(0.1) {
@@ -455,25 +537,55 @@ fn generate_jobs(config: &EstateConfig, tables: &Tables, store: &mut JobStore, r
                 job.policy = policy_idx;
                 job.schedule = schedule;
                 job.storage_unit = policy.storage_unit;
-                job.media_server = tables.storage_units.get(usize::from(policy.storage_unit)).map_or(0, |s| s.media_server);
+                job.media_server = tables
+                    .storage_units
+                    .get(usize::from(policy.storage_unit))
+                    .map_or(0, |s| s.media_server);
                 job.parent = parent;
                 job
             };
             let parent_id = store.next_id();
             if streams == 0 {
                 let mut job = make(parent_id, t, vocab::JT_BACKUP, 0);
-                let outcome = outcome(tables, job.id, job.job_type, job.policy, job.schedule, job.storage_unit);
+                let outcome = outcome(
+                    tables,
+                    job.id,
+                    job.job_type,
+                    job.policy,
+                    job.schedule,
+                    job.storage_unit,
+                );
                 settle(tables, &mut job, &outcome, now);
-                job.attempt = if job.status >= 2 && rng.chance(0.3) { 2 } else { 1 };
+                job.attempt = if job.status >= 2 && rng.chance(0.3) {
+                    2
+                } else {
+                    1
+                };
                 store.push(job);
                 i += 1;
                 continue;
             }
             let mut children = Vec::with_capacity(streams);
             for k in 0..streams {
-                let job_type = if policy.workload.parent_child && k == 0 { vocab::JT_SNAPSHOT } else { vocab::JT_BACKUP };
-                let mut child = make(parent_id + 1 + k as u32, times[i + 1 + k], job_type, parent_id);
-                let mut outcome = outcome(tables, child.id, child.job_type, child.policy, child.schedule, child.storage_unit);
+                let job_type = if policy.workload.parent_child && k == 0 {
+                    vocab::JT_SNAPSHOT
+                } else {
+                    vocab::JT_BACKUP
+                };
+                let mut child = make(
+                    parent_id + 1 + k as u32,
+                    times[i + 1 + k],
+                    job_type,
+                    parent_id,
+                );
+                let mut outcome = outcome(
+                    tables,
+                    child.id,
+                    child.job_type,
+                    child.policy,
+                    child.schedule,
+                    child.storage_unit,
+                );
                 outcome.queue_secs = 0;
                 settle(tables, &mut child, &outcome, now);
                 children.push(child);
@@ -494,12 +606,23 @@ fn generate_jobs(config: &EstateConfig, tables: &Tables, store: &mut JobStore, r
         match kind {
             860..=919 => {
                 // SLP duplication or replication of some policy's images.
-                let with_slp: Vec<u16> = tables.policies.iter().enumerate().filter(|(_, p)| p.slp.is_some()).map(|(i, _)| i as u16).collect();
+                let with_slp: Vec<u16> = tables
+                    .policies
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.slp.is_some())
+                    .map(|(i, _)| i as u16)
+                    .collect();
                 let policy = rng.pick(&with_slp).copied().unwrap_or(0);
-                job.job_type = if rng.chance(0.6) { vocab::JT_DUPLICATE } else { vocab::JT_REPLICATE };
+                job.job_type = if rng.chance(0.6) {
+                    vocab::JT_DUPLICATE
+                } else {
+                    vocab::JT_REPLICATE
+                };
                 job.policy = policy;
                 if let Some(p) = tables.policies.get(usize::from(policy)) {
-                    job.client = p.first_client + p.client_stride * rng.below(u64::from(p.client_count.max(1))) as u32;
+                    job.client = p.first_client
+                        + p.client_stride * rng.below(u64::from(p.client_count.max(1))) as u32;
                     job.client = job.client.min(tables.clients.len() as u32 - 1);
                 }
                 job.storage_unit = rng.below(tables.storage_units.len() as u64) as u16;
@@ -507,7 +630,8 @@ fn generate_jobs(config: &EstateConfig, tables: &Tables, store: &mut JobStore, r
             920..=949 => job.job_type = vocab::JT_IMAGEDELETE,
             950..=964 => {
                 job.job_type = vocab::JT_RESTORE;
-                job.client = rng.range(1, tables.clients.len().saturating_sub(1).max(1) as u64) as u32;
+                job.client =
+                    rng.range(1, tables.clients.len().saturating_sub(1).max(1) as u64) as u32;
                 job.client = job.client.min(tables.clients.len() as u32 - 1);
                 job.policy = tables.policy_of_client(job.client);
             }
@@ -523,11 +647,26 @@ fn generate_jobs(config: &EstateConfig, tables: &Tables, store: &mut JobStore, r
                 job.storage_unit = tables.policies.first().map_or(0, |p| p.storage_unit);
             }
         }
-        if job.storage_unit == NONE_U16 && matches!(job.job_type, vocab::JT_RESTORE | vocab::JT_VERIFY) {
-            job.storage_unit = tables.policies.get(usize::from(job.policy)).map_or(0, |p| p.storage_unit);
+        if job.storage_unit == NONE_U16
+            && matches!(job.job_type, vocab::JT_RESTORE | vocab::JT_VERIFY)
+        {
+            job.storage_unit = tables
+                .policies
+                .get(usize::from(job.policy))
+                .map_or(0, |p| p.storage_unit);
         }
-        job.media_server = tables.storage_units.get(usize::from(job.storage_unit)).map_or(0, |s| s.media_server);
-        let outcome = outcome(tables, job.id, job.job_type, job.policy, job.schedule, job.storage_unit);
+        job.media_server = tables
+            .storage_units
+            .get(usize::from(job.storage_unit))
+            .map_or(0, |s| s.media_server);
+        let outcome = outcome(
+            tables,
+            job.id,
+            job.job_type,
+            job.policy,
+            job.schedule,
+            job.storage_unit,
+        );
         settle(tables, &mut job, &outcome, now);
         store.push(job);
         i += 1;
@@ -538,7 +677,11 @@ fn generate_jobs(config: &EstateConfig, tables: &Tables, store: &mut JobStore, r
 /// the worst child status at the last child's end.
 pub(crate) fn finish_parent_from(parent: &mut Job, children: &[Job]) {
     let running = children.iter().any(|c| !c.is_finished());
-    let last_update = children.iter().map(|c| c.last_update).max().unwrap_or(parent.start);
+    let last_update = children
+        .iter()
+        .map(|c| c.last_update)
+        .max()
+        .unwrap_or(parent.start);
     parent.last_update = last_update.max(parent.start);
     parent.kilobytes = 0;
     parent.files = 0;
@@ -551,7 +694,12 @@ pub(crate) fn finish_parent_from(parent: &mut Job, children: &[Job]) {
         parent.percent = (done * 100 / children.len().max(1)).min(99) as u8;
     } else {
         parent.state = vocab::STATE_DONE;
-        parent.end = children.iter().map(|c| c.end).max().unwrap_or(parent.start).max(parent.start);
+        parent.end = children
+            .iter()
+            .map(|c| c.end)
+            .max()
+            .unwrap_or(parent.start)
+            .max(parent.start);
         parent.status = children.iter().map(|c| c.status).max().unwrap_or(0);
         parent.percent = 100;
     }
@@ -598,11 +746,23 @@ mod tests {
             }
             assert_eq!(job.is_finished(), job.end != 0, "job {job:?}");
         }
-        let states: std::collections::BTreeSet<u8> = a.jobs.jobs().iter().map(|j| j.state).collect();
-        assert!(states.contains(&vocab::STATE_DONE) && states.contains(&vocab::STATE_ACTIVE), "{states:?}");
-        let ok = a.jobs.jobs().iter().filter(|j| j.is_finished() && j.status == 0).count();
+        let states: std::collections::BTreeSet<u8> =
+            a.jobs.jobs().iter().map(|j| j.state).collect();
+        assert!(
+            states.contains(&vocab::STATE_DONE) && states.contains(&vocab::STATE_ACTIVE),
+            "{states:?}"
+        );
+        let ok = a
+            .jobs
+            .jobs()
+            .iter()
+            .filter(|j| j.is_finished() && j.status == 0)
+            .count();
         let finished = a.jobs.jobs().iter().filter(|j| j.is_finished()).count();
-        assert!(ok * 100 / finished > 70, "most jobs succeed: {ok}/{finished}");
+        assert!(
+            ok * 100 / finished > 70,
+            "most jobs succeed: {ok}/{finished}"
+        );
         assert!(a.jobs.jobs().iter().any(|j| j.parent != 0));
     }
 }

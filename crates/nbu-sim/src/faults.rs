@@ -71,34 +71,46 @@ impl Faults {
         ];
         for (name, rate) in rates {
             if !(0.0..=1.0).contains(&rate) {
-                return Err(InvalidFaults(format!("{name} = {rate} is not a fraction between 0 and 1")));
+                return Err(InvalidFaults(format!(
+                    "{name} = {rate} is not a fraction between 0 and 1"
+                )));
             }
         }
         let sum: f64 = rates.iter().map(|(_, rate)| rate).sum();
         if sum > 1.0 + 1e-9 {
-            return Err(InvalidFaults(format!("the request fault rates add up to {sum}, more than 1")));
+            return Err(InvalidFaults(format!(
+                "the request fault rates add up to {sum}, more than 1"
+            )));
         }
         if let Some(status) = self.error_status
             && !matches!(status, 500 | 502 | 503 | 504)
         {
-            return Err(InvalidFaults(format!("errorStatus = {status}: use 500, 502, 503 or 504")));
+            return Err(InvalidFaults(format!(
+                "errorStatus = {status}: use 500, 502, 503 or 504"
+            )));
         }
         if let Some(limit) = self.rate_limit_per_sec
             && !(limit.is_finite() && limit > 0.0)
         {
-            return Err(InvalidFaults(format!("rateLimitPerSec = {limit} must be a positive number")));
+            return Err(InvalidFaults(format!(
+                "rateLimitPerSec = {limit} must be a positive number"
+            )));
         }
         if let Some(prefix) = &self.path_prefix
             && !prefix.starts_with('/')
         {
-            return Err(InvalidFaults(format!("pathPrefix {prefix:?} must start with '/' (e.g. \"/admin/jobs\")")));
+            return Err(InvalidFaults(format!(
+                "pathPrefix {prefix:?} must start with '/' (e.g. \"/admin/jobs\")"
+            )));
         }
         Ok(())
     }
 
     /// Whether requests to `path` (without `/netbackup`) are affected.
     pub(crate) fn applies_to(&self, path: &str) -> bool {
-        self.path_prefix.as_deref().is_none_or(|prefix| path.starts_with(prefix))
+        self.path_prefix
+            .as_deref()
+            .is_none_or(|prefix| path.starts_with(prefix))
     }
 }
 
@@ -106,8 +118,13 @@ impl Faults {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Action {
     Serve,
-    Error { status: u16, retry_after: Option<u64> },
-    TooManyRequests { retry_after: u64 },
+    Error {
+        status: u16,
+        retry_after: Option<u64>,
+    },
+    TooManyRequests {
+        retry_after: u64,
+    },
     Malformed,
     Truncated,
     Stall,
@@ -134,7 +151,13 @@ pub(crate) struct FaultState {
 impl FaultState {
     pub(crate) fn new(faults: Faults, default_seed: u64) -> Self {
         let rng = SplitMix64::new(faults.seed.unwrap_or(default_seed) ^ 0xFA17_5EED);
-        Self { faults, default_seed, rng, tokens: 0.0, refilled: None }
+        Self {
+            faults,
+            default_seed,
+            rng,
+            tokens: 0.0,
+            refilled: None,
+        }
     }
 
     pub(crate) fn faults(&self) -> &Faults {
@@ -153,22 +176,33 @@ impl FaultState {
 
     /// Decides what happens to a request for `path` arriving at `now`.
     pub(crate) fn decide(&mut self, path: &str, now: Instant) -> Plan {
-        let serve = Plan { latency: Duration::ZERO, action: Action::Serve };
+        let serve = Plan {
+            latency: Duration::ZERO,
+            action: Action::Serve,
+        };
         if !self.faults.applies_to(path) {
             return serve;
         }
         let latency = Duration::from_millis(self.faults.latency_ms);
         if self.faults.connection == Some(ConnectionFault::Close) {
-            return Plan { latency, action: Action::Close };
+            return Plan {
+                latency,
+                action: Action::Close,
+            };
         }
         let retry_after = self.faults.retry_after_secs.unwrap_or(1);
         if let Some(limit) = self.faults.rate_limit_per_sec {
             let capacity = limit.max(1.0);
-            let elapsed = self.refilled.map_or(capacity / limit, |at| now.saturating_duration_since(at).as_secs_f64());
+            let elapsed = self.refilled.map_or(capacity / limit, |at| {
+                now.saturating_duration_since(at).as_secs_f64()
+            });
             self.tokens = (self.tokens + elapsed * limit).min(capacity);
             self.refilled = Some(now);
             if self.tokens < 1.0 {
-                return Plan { latency, action: Action::TooManyRequests { retry_after } };
+                return Plan {
+                    latency,
+                    action: Action::TooManyRequests { retry_after },
+                };
             }
             self.tokens -= 1.0;
         }
@@ -177,8 +211,17 @@ impl FaultState {
         let status = f.error_status.unwrap_or(503);
         let choices = [
             (f.stall_rate, Action::Stall),
-            (f.error_rate, Action::Error { status, retry_after: (status == 503).then_some(retry_after) }),
-            (f.too_many_requests_rate, Action::TooManyRequests { retry_after }),
+            (
+                f.error_rate,
+                Action::Error {
+                    status,
+                    retry_after: (status == 503).then_some(retry_after),
+                },
+            ),
+            (
+                f.too_many_requests_rate,
+                Action::TooManyRequests { retry_after },
+            ),
             (f.malformed_json_rate, Action::Malformed),
             (f.truncated_body_rate, Action::Truncated),
         ];
@@ -189,7 +232,10 @@ impl FaultState {
                 return Plan { latency, action };
             }
         }
-        Plan { latency, action: Action::Serve }
+        Plan {
+            latency,
+            action: Action::Serve,
+        }
     }
 }
 
@@ -200,27 +246,63 @@ mod tests {
     #[test]
     fn validation_names_the_bad_setting() {
         assert!(Faults::default().validate().is_ok());
-        let bad = Faults { error_rate: 1.5, ..Faults::default() };
+        let bad = Faults {
+            error_rate: 1.5,
+            ..Faults::default()
+        };
         assert!(bad.validate().expect_err("rate").0.contains("errorRate"));
-        let bad = Faults { error_rate: 0.6, stall_rate: 0.6, ..Faults::default() };
+        let bad = Faults {
+            error_rate: 0.6,
+            stall_rate: 0.6,
+            ..Faults::default()
+        };
         assert!(bad.validate().is_err());
-        let bad = Faults { error_status: Some(404), ..Faults::default() };
-        assert!(bad.validate().expect_err("status").0.contains("errorStatus"));
-        let bad = Faults { path_prefix: Some("admin".into()), ..Faults::default() };
+        let bad = Faults {
+            error_status: Some(404),
+            ..Faults::default()
+        };
+        assert!(
+            bad.validate()
+                .expect_err("status")
+                .0
+                .contains("errorStatus")
+        );
+        let bad = Faults {
+            path_prefix: Some("admin".into()),
+            ..Faults::default()
+        };
         assert!(bad.validate().is_err());
     }
 
     #[test]
     fn decisions_are_seeded_and_respect_rates_and_prefix() {
-        let faults = Faults { error_rate: 0.3, path_prefix: Some("/admin/jobs".into()), seed: Some(5), ..Faults::default() };
+        let faults = Faults {
+            error_rate: 0.3,
+            path_prefix: Some("/admin/jobs".into()),
+            seed: Some(5),
+            ..Faults::default()
+        };
         let now = Instant::now();
         let run = || {
             let mut state = FaultState::new(faults.clone(), 1);
-            (0..1000).map(|_| state.decide("/admin/jobs", now).action).collect::<Vec<_>>()
+            (0..1000)
+                .map(|_| state.decide("/admin/jobs", now).action)
+                .collect::<Vec<_>>()
         };
         let first = run();
         assert_eq!(first, run());
-        let errors = first.iter().filter(|a| matches!(a, Action::Error { status: 503, retry_after: Some(1) })).count();
+        let errors = first
+            .iter()
+            .filter(|a| {
+                matches!(
+                    a,
+                    Action::Error {
+                        status: 503,
+                        retry_after: Some(1)
+                    }
+                )
+            })
+            .count();
         assert!((200..400).contains(&errors), "{errors}");
         let mut state = FaultState::new(faults, 1);
         assert!((0..100).all(|_| state.decide("/storage/disk-pools", now).action == Action::Serve));
@@ -228,12 +310,18 @@ mod tests {
 
     #[test]
     fn rate_limit_refills_over_time() {
-        let faults = Faults { rate_limit_per_sec: Some(2.0), ..Faults::default() };
+        let faults = Faults {
+            rate_limit_per_sec: Some(2.0),
+            ..Faults::default()
+        };
         let mut state = FaultState::new(faults, 1);
         let t0 = Instant::now();
         let actions: Vec<Action> = (0..3).map(|_| state.decide("/x", t0).action).collect();
         assert_eq!(actions[..2], [Action::Serve, Action::Serve]);
         assert_eq!(actions[2], Action::TooManyRequests { retry_after: 1 });
-        assert_eq!(state.decide("/x", t0 + Duration::from_millis(600)).action, Action::Serve);
+        assert_eq!(
+            state.decide("/x", t0 + Duration::from_millis(600)).action,
+            Action::Serve
+        );
     }
 }

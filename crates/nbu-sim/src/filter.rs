@@ -109,8 +109,16 @@ pub(crate) enum Expr<F> {
     And(Box<Expr<F>>, Box<Expr<F>>),
     Or(Box<Expr<F>>, Box<Expr<F>>),
     Not(Box<Expr<F>>),
-    Cmp { field: F, op: CmpOp, value: Literal },
-    Func { func: StrFunc, field: F, value: String },
+    Cmp {
+        field: F,
+        op: CmpOp,
+        value: Literal,
+    },
+    Func {
+        func: StrFunc,
+        field: F,
+        value: String,
+    },
 }
 
 /// A field's value as seen by the evaluator.
@@ -189,11 +197,18 @@ const MAX_DEPTH: usize = 64;
 /// Parses an OData filter.
 pub(crate) fn parse(input: &str) -> Result<Expr<String>, FilterError> {
     let tokens = lex(input)?;
-    let mut parser = Parser { tokens, pos: 0, depth: 0 };
+    let mut parser = Parser {
+        tokens,
+        pos: 0,
+        depth: 0,
+    };
     let expr = parser.or()?;
     match parser.peek() {
         Tok::End => Ok(expr),
-        other => Err(FilterError(format!("invalid filter: unexpected {} after a complete expression", other.describe()))),
+        other => Err(FilterError(format!(
+            "invalid filter: unexpected {} after a complete expression",
+            other.describe()
+        ))),
     }
 }
 
@@ -229,13 +244,21 @@ impl Expr<String> {
             Self::Func { func, field, value } => {
                 let spec = spec_for(&field)?;
                 check_op(spec, Op::Func(func))?;
-                Expr::Func { func, field: spec.field, value }
+                Expr::Func {
+                    func,
+                    field: spec.field,
+                    value,
+                }
             }
             Self::Cmp { field, op, value } => {
                 let spec = spec_for(&field)?;
                 check_op(spec, Op::Cmp(op))?;
                 let value = check_literal(spec, value)?;
-                Expr::Cmp { field: spec.field, op, value }
+                Expr::Cmp {
+                    field: spec.field,
+                    op,
+                    value,
+                }
             }
         })
     }
@@ -304,17 +327,36 @@ impl<F: PartialEq> Expr<F> {
     pub(crate) fn bounds(&self, field: &F) -> Bounds {
         match self {
             Self::And(a, b) => a.bounds(field).intersect(b.bounds(field)),
-            Self::Cmp { field: f, op, value } if f == field => {
+            Self::Cmp {
+                field: f,
+                op,
+                value,
+            } if f == field => {
                 let v = match value {
                     Literal::Int(v) | Literal::Time(v) => *v,
                     _ => return Bounds::NONE,
                 };
                 match op {
-                    CmpOp::Eq => Bounds { lo: Some(v), hi: Some(v) },
-                    CmpOp::Gt => Bounds { lo: v.checked_add(1), hi: None },
-                    CmpOp::Ge => Bounds { lo: Some(v), hi: None },
-                    CmpOp::Lt => Bounds { lo: None, hi: v.checked_sub(1) },
-                    CmpOp::Le => Bounds { lo: None, hi: Some(v) },
+                    CmpOp::Eq => Bounds {
+                        lo: Some(v),
+                        hi: Some(v),
+                    },
+                    CmpOp::Gt => Bounds {
+                        lo: v.checked_add(1),
+                        hi: None,
+                    },
+                    CmpOp::Ge => Bounds {
+                        lo: Some(v),
+                        hi: None,
+                    },
+                    CmpOp::Lt => Bounds {
+                        lo: None,
+                        hi: v.checked_sub(1),
+                    },
+                    CmpOp::Le => Bounds {
+                        lo: None,
+                        hi: Some(v),
+                    },
                     CmpOp::Ne => Bounds::NONE,
                 }
             }
@@ -361,7 +403,9 @@ fn compare(actual: FieldValue<'_>, literal: &Literal) -> Option<std::cmp::Orderi
 
 /// Parses an ISO 8601 date-time into milliseconds since the Unix epoch.
 pub(crate) fn parse_time(text: &str) -> Option<i64> {
-    text.parse::<jiff::Timestamp>().ok().map(|ts| ts.as_millisecond())
+    text.parse::<jiff::Timestamp>()
+        .ok()
+        .map(|ts| ts.as_millisecond())
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -412,7 +456,11 @@ fn lex(input: &str) -> Result<Vec<Tok>, FilterError> {
                 i += 1;
                 loop {
                     match chars.get(i) {
-                        None => return Err(FilterError("invalid filter: unterminated string literal".into())),
+                        None => {
+                            return Err(FilterError(
+                                "invalid filter: unterminated string literal".into(),
+                            ));
+                        }
                         Some('\'') if chars.get(i + 1) == Some(&'\'') => {
                             text.push('\'');
                             i += 2;
@@ -431,7 +479,10 @@ fn lex(input: &str) -> Result<Vec<Tok>, FilterError> {
             }
             c if c.is_ascii_digit() || c == '-' => {
                 let start = i;
-                while i < chars.len() && (chars[i].is_ascii_alphanumeric() || matches!(chars[i], '-' | ':' | '.' | '+')) {
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric()
+                        || matches!(chars[i], '-' | ':' | '.' | '+'))
+                {
                     i += 1;
                 }
                 let text: String = chars[start..i].iter().collect();
@@ -439,7 +490,9 @@ fn lex(input: &str) -> Result<Vec<Tok>, FilterError> {
             }
             c if c.is_alphabetic() || c == '_' => {
                 let start = i;
-                while i < chars.len() && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '/' | '.')) {
+                while i < chars.len()
+                    && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '/' | '.'))
+                {
                     i += 1;
                 }
                 let word: String = chars[start..i].iter().collect();
@@ -450,7 +503,9 @@ fn lex(input: &str) -> Result<Vec<Tok>, FilterError> {
                 });
             }
             other => {
-                return Err(FilterError(format!("invalid filter: unexpected character {other:?} at position {i}")));
+                return Err(FilterError(format!(
+                    "invalid filter: unexpected character {other:?} at position {i}"
+                )));
             }
         }
     }
@@ -469,7 +524,9 @@ fn number_or_time(text: &str) -> Result<Literal, FilterError> {
     }
     match text.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(Literal::Float(v)),
-        _ => Err(FilterError(format!("invalid filter: {text:?} is not a number or a date-time"))),
+        _ => Err(FilterError(format!(
+            "invalid filter: {text:?} is not a number or a date-time"
+        ))),
     }
 }
 
@@ -499,7 +556,11 @@ impl Parser {
         if next == tok {
             Ok(())
         } else {
-            Err(FilterError(format!("invalid filter: expected {}, found {}", tok.describe(), next.describe())))
+            Err(FilterError(format!(
+                "invalid filter: expected {}, found {}",
+                tok.describe(),
+                next.describe()
+            )))
         }
     }
 
@@ -558,12 +619,22 @@ impl Parser {
                     self.pos += 1;
                     let field = match self.next() {
                         Tok::Ident(field) => field,
-                        other => return Err(FilterError(format!("invalid filter: {name}() expects a field name first, found {}", other.describe()))),
+                        other => {
+                            return Err(FilterError(format!(
+                                "invalid filter: {name}() expects a field name first, found {}",
+                                other.describe()
+                            )));
+                        }
                     };
                     self.expect(Tok::Comma)?;
                     let value = match self.next() {
                         Tok::Lit(Literal::Str(value)) => value,
-                        other => return Err(FilterError(format!("invalid filter: {name}() expects a quoted string, found {}", other.describe()))),
+                        other => {
+                            return Err(FilterError(format!(
+                                "invalid filter: {name}() expects a quoted string, found {}",
+                                other.describe()
+                            )));
+                        }
                     };
                     self.expect(Tok::RParen)?;
                     return Ok(Expr::Func { func, field, value });
@@ -576,16 +647,35 @@ impl Parser {
                         "le" => CmpOp::Le,
                         "gt" => CmpOp::Gt,
                         "ge" => CmpOp::Ge,
-                        _ => return Err(FilterError(format!("invalid filter: unknown operator {op:?} after {name}; use eq ne lt le gt ge"))),
+                        _ => {
+                            return Err(FilterError(format!(
+                                "invalid filter: unknown operator {op:?} after {name}; use eq ne lt le gt ge"
+                            )));
+                        }
                     },
-                    other => return Err(FilterError(format!("invalid filter: expected an operator after {name}, found {}", other.describe()))),
+                    other => {
+                        return Err(FilterError(format!(
+                            "invalid filter: expected an operator after {name}, found {}",
+                            other.describe()
+                        )));
+                    }
                 };
                 match self.next() {
-                    Tok::Lit(value) => Ok(Expr::Cmp { field: name, op, value }),
-                    other => Err(FilterError(format!("invalid filter: expected a value after {name}, found {}", other.describe()))),
+                    Tok::Lit(value) => Ok(Expr::Cmp {
+                        field: name,
+                        op,
+                        value,
+                    }),
+                    other => Err(FilterError(format!(
+                        "invalid filter: expected a value after {name}, found {}",
+                        other.describe()
+                    ))),
                 }
             }
-            other => Err(FilterError(format!("invalid filter: expected a comparison, found {}", other.describe()))),
+            other => Err(FilterError(format!(
+                "invalid filter: expected a comparison, found {}",
+                other.describe()
+            ))),
         }
     }
 }
@@ -598,7 +688,10 @@ mod tests {
 
     impl Fields<String> for Rec {
         fn field(&self, field: &String) -> Option<FieldValue<'_>> {
-            self.0.iter().find(|(name, _)| name == field).map(|(_, v)| *v)
+            self.0
+                .iter()
+                .find(|(name, _)| name == field)
+                .map(|(_, v)| *v)
         }
     }
 
@@ -617,20 +710,45 @@ mod tests {
         ]);
         assert!(check("state eq 'DONE' and status eq 0", &rec));
         assert!(!check("state eq 'DONE' and status ne 0", &rec));
-        assert!(check("state eq 'ACTIVE' or (status lt 1 and not (status gt 5))", &rec));
-        assert!(check("endTime ge 2024-05-06T11:41:45.000Z and endTime lt 2024-05-06T11:41:46Z", &rec));
-        assert!(check("startswith(clientName,'db-') and contains(clientName, 'example')", &rec));
+        assert!(check(
+            "state eq 'ACTIVE' or (status lt 1 and not (status gt 5))",
+            &rec
+        ));
+        assert!(check(
+            "endTime ge 2024-05-06T11:41:45.000Z and endTime lt 2024-05-06T11:41:46Z",
+            &rec
+        ));
+        assert!(check(
+            "startswith(clientName,'db-') and contains(clientName, 'example')",
+            &rec
+        ));
         assert!(!check("endswith(clientName,'.org')", &rec));
         // Absent fields match only `ne`.
         assert!(!check("startTime gt 2020-01-01T00:00:00Z", &rec));
         assert!(check("startTime ne 2020-01-01T00:00:00Z", &rec));
         assert!(check("clientName eq 'it''s' or status eq 0", &rec));
-        assert_eq!(parse("clientName eq 'it''s'").expect("parses"), Expr::Cmp { field: "clientName".into(), op: CmpOp::Eq, value: Literal::Str("it's".into()) });
+        assert_eq!(
+            parse("clientName eq 'it''s'").expect("parses"),
+            Expr::Cmp {
+                field: "clientName".into(),
+                op: CmpOp::Eq,
+                value: Literal::Str("it's".into())
+            }
+        );
     }
 
     #[test]
     fn rejects_malformed_filters_with_a_reason() {
-        for bad in ["state eq", "state is 'DONE'", "(status eq 0", "status eq 0 and", "x eq 'a", "endTime gt 2024-13-45T00:00:00Z", "status eq 0 )", "§"] {
+        for bad in [
+            "state eq",
+            "state is 'DONE'",
+            "(status eq 0",
+            "status eq 0 and",
+            "x eq 'a",
+            "endTime gt 2024-13-45T00:00:00Z",
+            "status eq 0 )",
+            "§",
+        ] {
             let err = parse(bad).expect_err(bad);
             assert!(err.0.starts_with("invalid filter"), "{bad}: {err}");
         }
@@ -647,22 +765,62 @@ mod tests {
             Policy,
         }
         let specs = [
-            FieldSpec { name: "state", field: F::State, kind: Kind::Enum(&["DONE", "ACTIVE"]), ops: ops::EQ_NE },
-            FieldSpec { name: "endTime", field: F::End, kind: Kind::Time, ops: ops::ALL_CMP },
-            FieldSpec { name: "policyName", field: F::Policy, kind: Kind::Str, ops: ops::STR_FUNCS },
+            FieldSpec {
+                name: "state",
+                field: F::State,
+                kind: Kind::Enum(&["DONE", "ACTIVE"]),
+                ops: ops::EQ_NE,
+            },
+            FieldSpec {
+                name: "endTime",
+                field: F::End,
+                kind: Kind::Time,
+                ops: ops::ALL_CMP,
+            },
+            FieldSpec {
+                name: "policyName",
+                field: F::Policy,
+                kind: Kind::Str,
+                ops: ops::STR_FUNCS,
+            },
         ];
         let resolve = |f: &str| parse(f).and_then(|e| e.resolve(&specs));
         assert!(resolve("state eq 'DONE' and endTime gt 2024-01-01T00:00:00Z").is_ok());
-        assert!(resolve("state eq 'RUNNING'").expect_err("enum").0.contains("possible values"));
-        assert!(resolve("state gt 'DONE'").expect_err("op").0.contains("not supported"));
-        assert!(resolve("endTime gt '2024-01-01T00:00:00Z'").expect_err("quoted").0.contains("unquoted"));
+        assert!(
+            resolve("state eq 'RUNNING'")
+                .expect_err("enum")
+                .0
+                .contains("possible values")
+        );
+        assert!(
+            resolve("state gt 'DONE'")
+                .expect_err("op")
+                .0
+                .contains("not supported")
+        );
+        assert!(
+            resolve("endTime gt '2024-01-01T00:00:00Z'")
+                .expect_err("quoted")
+                .0
+                .contains("unquoted")
+        );
         assert!(resolve("policyName eq 'x'").is_err());
-        assert!(resolve("nope eq 1").expect_err("field").0.contains("filterable fields"));
+        assert!(
+            resolve("nope eq 1")
+                .expect_err("field")
+                .0
+                .contains("filterable fields")
+        );
         let expr = resolve("endTime ge 2024-01-01T00:00:00Z and endTime lt 2024-01-02T00:00:00Z and state eq 'DONE'").expect("ok");
         let b = expr.bounds(&F::End);
         assert_eq!(b.lo, parse_time("2024-01-01T00:00:00Z"));
         assert_eq!(b.hi, parse_time("2024-01-02T00:00:00Z").map(|v| v - 1));
         assert!(expr.requires(&F::End));
-        assert_eq!(resolve("state eq 'DONE' or endTime lt 2024-01-01T00:00:00Z").expect("ok").bounds(&F::End), Bounds::NONE);
+        assert_eq!(
+            resolve("state eq 'DONE' or endTime lt 2024-01-01T00:00:00Z")
+                .expect("ok")
+                .bounds(&F::End),
+            Bounds::NONE
+        );
     }
 }

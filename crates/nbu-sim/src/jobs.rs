@@ -94,25 +94,120 @@ pub(crate) enum JobField {
 
 /// The filter table for jobs, with the operators admin.yaml documents per field.
 pub(crate) const JOB_FILTER_FIELDS: &[FieldSpec<JobField>] = &[
-    FieldSpec { name: "jobId", field: JobField::JobId, kind: Kind::Int, ops: ops::ALL_CMP },
-    FieldSpec { name: "parentJobId", field: JobField::ParentJobId, kind: Kind::Int, ops: ops::ALL_CMP },
-    FieldSpec { name: "clientName", field: JobField::ClientName, kind: Kind::Str, ops: ops::EQ_NE_FUNCS },
-    FieldSpec { name: "startTime", field: JobField::StartTime, kind: Kind::Time, ops: ops::ALL_CMP },
-    FieldSpec { name: "endTime", field: JobField::EndTime, kind: Kind::Time, ops: ops::ALL_CMP },
-    FieldSpec { name: "lastUpdateTime", field: JobField::LastUpdateTime, kind: Kind::Time, ops: ops::ALL_CMP },
-    FieldSpec { name: "state", field: JobField::State, kind: Kind::Enum(vocab::STATES), ops: ops::EQ_NE },
-    FieldSpec { name: "status", field: JobField::Status, kind: Kind::Int, ops: ops::ALL_CMP },
-    FieldSpec { name: "jobType", field: JobField::JobType, kind: Kind::Enum(vocab::ALL_JOB_TYPES), ops: ops::EQ_NE },
-    FieldSpec { name: "policyName", field: JobField::PolicyName, kind: Kind::Str, ops: ops::STR_FUNCS },
-    FieldSpec { name: "policyType", field: JobField::PolicyType, kind: Kind::Enum(vocab::ALL_POLICY_TYPES), ops: ops::EQ_NE },
-    FieldSpec { name: "scheduleName", field: JobField::ScheduleName, kind: Kind::Str, ops: ops::EQ_NE_FUNCS },
-    FieldSpec { name: "destinationStorageUnitName", field: JobField::DestinationStorageUnitName, kind: Kind::Str, ops: ops::EQ },
-    FieldSpec { name: "destinationMediaServerName", field: JobField::DestinationMediaServerName, kind: Kind::Str, ops: ops::EQ_NE_FUNCS },
-    FieldSpec { name: "kilobytesTransferred", field: JobField::KilobytesTransferred, kind: Kind::Int, ops: ops::ALL_CMP },
-    FieldSpec { name: "numberOfFiles", field: JobField::NumberOfFiles, kind: Kind::Int, ops: ops::ALL_CMP },
-    FieldSpec { name: "percentComplete", field: JobField::PercentComplete, kind: Kind::Int, ops: ops::ALL_CMP },
-    FieldSpec { name: "try", field: JobField::Try, kind: Kind::Int, ops: ops::ALL_CMP },
-    FieldSpec { name: "dedupRatio", field: JobField::DedupRatio, kind: Kind::Float, ops: ops::ALL_CMP },
+    FieldSpec {
+        name: "jobId",
+        field: JobField::JobId,
+        kind: Kind::Int,
+        ops: ops::ALL_CMP,
+    },
+    FieldSpec {
+        name: "parentJobId",
+        field: JobField::ParentJobId,
+        kind: Kind::Int,
+        ops: ops::ALL_CMP,
+    },
+    FieldSpec {
+        name: "clientName",
+        field: JobField::ClientName,
+        kind: Kind::Str,
+        ops: ops::EQ_NE_FUNCS,
+    },
+    FieldSpec {
+        name: "startTime",
+        field: JobField::StartTime,
+        kind: Kind::Time,
+        ops: ops::ALL_CMP,
+    },
+    FieldSpec {
+        name: "endTime",
+        field: JobField::EndTime,
+        kind: Kind::Time,
+        ops: ops::ALL_CMP,
+    },
+    FieldSpec {
+        name: "lastUpdateTime",
+        field: JobField::LastUpdateTime,
+        kind: Kind::Time,
+        ops: ops::ALL_CMP,
+    },
+    FieldSpec {
+        name: "state",
+        field: JobField::State,
+        kind: Kind::Enum(vocab::STATES),
+        ops: ops::EQ_NE,
+    },
+    FieldSpec {
+        name: "status",
+        field: JobField::Status,
+        kind: Kind::Int,
+        ops: ops::ALL_CMP,
+    },
+    FieldSpec {
+        name: "jobType",
+        field: JobField::JobType,
+        kind: Kind::Enum(vocab::ALL_JOB_TYPES),
+        ops: ops::EQ_NE,
+    },
+    FieldSpec {
+        name: "policyName",
+        field: JobField::PolicyName,
+        kind: Kind::Str,
+        ops: ops::STR_FUNCS,
+    },
+    FieldSpec {
+        name: "policyType",
+        field: JobField::PolicyType,
+        kind: Kind::Enum(vocab::ALL_POLICY_TYPES),
+        ops: ops::EQ_NE,
+    },
+    FieldSpec {
+        name: "scheduleName",
+        field: JobField::ScheduleName,
+        kind: Kind::Str,
+        ops: ops::EQ_NE_FUNCS,
+    },
+    FieldSpec {
+        name: "destinationStorageUnitName",
+        field: JobField::DestinationStorageUnitName,
+        kind: Kind::Str,
+        ops: ops::EQ,
+    },
+    FieldSpec {
+        name: "destinationMediaServerName",
+        field: JobField::DestinationMediaServerName,
+        kind: Kind::Str,
+        ops: ops::EQ_NE_FUNCS,
+    },
+    FieldSpec {
+        name: "kilobytesTransferred",
+        field: JobField::KilobytesTransferred,
+        kind: Kind::Int,
+        ops: ops::ALL_CMP,
+    },
+    FieldSpec {
+        name: "numberOfFiles",
+        field: JobField::NumberOfFiles,
+        kind: Kind::Int,
+        ops: ops::ALL_CMP,
+    },
+    FieldSpec {
+        name: "percentComplete",
+        field: JobField::PercentComplete,
+        kind: Kind::Int,
+        ops: ops::ALL_CMP,
+    },
+    FieldSpec {
+        name: "try",
+        field: JobField::Try,
+        kind: Kind::Int,
+        ops: ops::ALL_CMP,
+    },
+    FieldSpec {
+        name: "dedupRatio",
+        field: JobField::DedupRatio,
+        kind: Kind::Float,
+        ops: ops::ALL_CMP,
+    },
 ];
 
 /// A job together with the tables its ids point into.
@@ -124,16 +219,25 @@ pub(crate) struct JobRef<'a> {
 
 impl<'a> JobRef<'a> {
     pub(crate) fn client_name(&self) -> &'a str {
-        self.tables.clients.get(self.job.client as usize).map_or("", String::as_str)
+        self.tables
+            .clients
+            .get(self.job.client as usize)
+            .map_or("", String::as_str)
     }
 
     pub(crate) fn policy_name(&self) -> &'a str {
-        self.tables.policies.get(usize::from(self.job.policy)).map_or("", |p| p.name.as_str())
+        self.tables
+            .policies
+            .get(usize::from(self.job.policy))
+            .map_or("", |p| p.name.as_str())
     }
 
     pub(crate) fn policy_type(&self) -> &'static str {
         // NetBackup reports policy type 0 (STANDARD) for jobs that run outside a policy.
-        self.tables.policies.get(usize::from(self.job.policy)).map_or("STANDARD", |p| p.workload.policy_type)
+        self.tables
+            .policies
+            .get(usize::from(self.job.policy))
+            .map_or("STANDARD", |p| p.workload.policy_type)
     }
 
     pub(crate) fn schedule(&self) -> Option<&'static vocab::Schedule> {
@@ -141,19 +245,31 @@ impl<'a> JobRef<'a> {
     }
 
     pub(crate) fn storage_unit_name(&self) -> &'a str {
-        self.tables.storage_units.get(usize::from(self.job.storage_unit)).map_or("", |s| s.name.as_str())
+        self.tables
+            .storage_units
+            .get(usize::from(self.job.storage_unit))
+            .map_or("", |s| s.name.as_str())
     }
 
     pub(crate) fn media_server_name(&self) -> &'a str {
-        self.tables.media_servers.get(usize::from(self.job.media_server)).map_or("", String::as_str)
+        self.tables
+            .media_servers
+            .get(usize::from(self.job.media_server))
+            .map_or("", String::as_str)
     }
 
     pub(crate) fn job_type(&self) -> &'static str {
-        vocab::JOB_TYPES.get(usize::from(self.job.job_type)).copied().unwrap_or("GENERIC")
+        vocab::JOB_TYPES
+            .get(usize::from(self.job.job_type))
+            .copied()
+            .unwrap_or("GENERIC")
     }
 
     pub(crate) fn state(&self) -> &'static str {
-        vocab::STATES.get(usize::from(self.job.state)).copied().unwrap_or("DONE")
+        vocab::STATES
+            .get(usize::from(self.job.state))
+            .copied()
+            .unwrap_or("DONE")
     }
 
     pub(crate) fn dedup_ratio(&self) -> f64 {
@@ -181,7 +297,9 @@ impl Fields<JobField> for JobRef<'_> {
             JobField::ScheduleName => FieldValue::Str(self.schedule().map_or("", |s| s.name)),
             JobField::DestinationStorageUnitName => FieldValue::Str(self.storage_unit_name()),
             JobField::DestinationMediaServerName => FieldValue::Str(self.media_server_name()),
-            JobField::KilobytesTransferred => FieldValue::Int(i64::try_from(job.kilobytes).unwrap_or(i64::MAX)),
+            JobField::KilobytesTransferred => {
+                FieldValue::Int(i64::try_from(job.kilobytes).unwrap_or(i64::MAX))
+            }
             JobField::NumberOfFiles => FieldValue::Int(i64::from(job.files)),
             JobField::PercentComplete => FieldValue::Int(i64::from(job.percent)),
             JobField::Try => FieldValue::Int(i64::from(job.attempt)),
@@ -206,7 +324,10 @@ pub(crate) struct Sort {
 }
 
 impl Sort {
-    pub(crate) const DEFAULT: Self = Self { key: SortKey::StartTime, descending: true };
+    pub(crate) const DEFAULT: Self = Self {
+        key: SortKey::StartTime,
+        descending: true,
+    };
 
     /// Parses the `sort` parameter.
     pub(crate) fn parse(text: &str) -> Result<Self, String> {
@@ -245,7 +366,11 @@ impl Cursor {
             SortKey::LastUpdateTime => job.last_update,
             SortKey::StartTime | SortKey::JobId => job.start,
         };
-        Self { key, time, id: job.id }
+        Self {
+            key,
+            time,
+            id: job.id,
+        }
     }
 
     fn tag(key: SortKey) -> u8 {
@@ -262,21 +387,34 @@ impl Cursor {
         bytes[0] = Self::tag(self.key);
         bytes[1..5].copy_from_slice(&self.time.to_be_bytes());
         bytes[5..9].copy_from_slice(&self.id.to_be_bytes());
-        bytes[9] = bytes[..9].iter().fold(0x5A, |acc, b| acc ^ b.rotate_left(3));
+        bytes[9] = bytes[..9]
+            .iter()
+            .fold(0x5A, |acc, b| acc ^ b.rotate_left(3));
         bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
     /// Decodes a cursor for the `expected` sort; the error says what is wrong.
     pub(crate) fn decode(text: &str, expected: SortKey) -> Result<Self, String> {
-        let invalid = || format!("invalid cursor {text:?}: pass back a next/prev value from meta.pagination unchanged");
+        let invalid = || {
+            format!(
+                "invalid cursor {text:?}: pass back a next/prev value from meta.pagination unchanged"
+            )
+        };
         if text.len() != 20 || !text.is_ascii() {
             return Err(invalid());
         }
         let mut bytes = [0u8; 10];
         for (i, byte) in bytes.iter_mut().enumerate() {
-            *byte = text.get(i * 2..i * 2 + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or_else(invalid)?;
+            *byte = text
+                .get(i * 2..i * 2 + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(invalid)?;
         }
-        if bytes[9] != bytes[..9].iter().fold(0x5A, |acc, b| acc ^ b.rotate_left(3)) {
+        if bytes[9]
+            != bytes[..9]
+                .iter()
+                .fold(0x5A, |acc, b| acc ^ b.rotate_left(3))
+        {
             return Err(invalid());
         }
         let key = [SortKey::StartTime, SortKey::LastUpdateTime, SortKey::JobId]
@@ -284,10 +422,18 @@ impl Cursor {
             .find(|key| Self::tag(*key) == bytes[0])
             .ok_or_else(invalid)?;
         if key != expected {
-            return Err(format!("invalid cursor {text:?}: it belongs to a different sort order than this request's"));
+            return Err(format!(
+                "invalid cursor {text:?}: it belongs to a different sort order than this request's"
+            ));
         }
-        let word = |at: usize| u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
-        Ok(Self { key, time: word(1), id: word(5) })
+        let word = |at: usize| {
+            u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        Ok(Self {
+            key,
+            time: word(1),
+            id: word(5),
+        })
     }
 }
 
@@ -324,7 +470,12 @@ struct Block {
 }
 
 impl Block {
-    const EMPTY: Self = Self { upd_min: u32::MAX, upd_max: 0, end_min: u32::MAX, end_max: 0 };
+    const EMPTY: Self = Self {
+        upd_min: u32::MAX,
+        upd_max: 0,
+        end_min: u32::MAX,
+        end_max: 0,
+    };
 
     fn add(&mut self, job: &Job) {
         self.upd_min = self.upd_min.min(job.last_update);
@@ -353,7 +504,9 @@ impl Plan {
             return false;
         }
         match self.end {
-            Some((lo, hi)) => block.end_min != u32::MAX && block.end_max >= lo && block.end_min <= hi,
+            Some((lo, hi)) => {
+                block.end_min != u32::MAX && block.end_max >= lo && block.end_min <= hi
+            }
             None => true,
         }
     }
@@ -361,8 +514,12 @@ impl Plan {
 
 /// Converts inclusive millisecond bounds to inclusive whole-second bounds (times are whole seconds).
 fn second_bounds(bounds: crate::filter::Bounds) -> (u32, u32) {
-    let lo = bounds.lo.map_or(0, |ms| ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) != 0));
-    let hi = bounds.hi.map_or(i64::from(u32::MAX), |ms| ms.div_euclid(1000));
+    let lo = bounds.lo.map_or(0, |ms| {
+        ms.div_euclid(1000) + i64::from(ms.rem_euclid(1000) != 0)
+    });
+    let hi = bounds
+        .hi
+        .map_or(i64::from(u32::MAX), |ms| ms.div_euclid(1000));
     (clamp_u32(lo), clamp_u32(hi))
 }
 
@@ -384,7 +541,14 @@ pub(crate) struct JobStore {
 
 impl JobStore {
     pub(crate) fn new(first_id: u32) -> Self {
-        Self { first_id, jobs: Vec::new(), by_update: BTreeSet::new(), blocks: Vec::new(), in_progress: Vec::new(), max_duration: 0 }
+        Self {
+            first_id,
+            jobs: Vec::new(),
+            by_update: BTreeSet::new(),
+            blocks: Vec::new(),
+            in_progress: Vec::new(),
+            max_duration: 0,
+        }
     }
 
     #[cfg(test)]
@@ -394,7 +558,8 @@ impl JobStore {
 
     /// The id the next pushed job must carry.
     pub(crate) fn next_id(&self) -> u32 {
-        self.first_id.saturating_add(u32::try_from(self.jobs.len()).unwrap_or(u32::MAX))
+        self.first_id
+            .saturating_add(u32::try_from(self.jobs.len()).unwrap_or(u32::MAX))
     }
 
     /// The latest start time so far (new jobs may not start earlier: ids follow start order).
@@ -432,7 +597,7 @@ impl JobStore {
             self.max_duration = self.max_duration.max(job.end - job.start);
         }
         let idx = self.jobs.len();
-        if idx % BLOCK == 0 {
+        if idx.is_multiple_of(BLOCK) {
             self.blocks.push(Block::EMPTY);
         }
         if let Some(block) = self.blocks.last_mut() {
@@ -447,8 +612,12 @@ impl JobStore {
 
     /// Changes one job through `change`, keeping every index in step. Returns false for unknown ids.
     pub(crate) fn update(&mut self, id: u32, change: impl FnOnce(&mut Job)) -> bool {
-        let Some(idx) = self.index_of(id) else { return false };
-        let Some(job) = self.jobs.get_mut(idx) else { return false };
+        let Some(idx) = self.index_of(id) else {
+            return false;
+        };
+        let Some(job) = self.jobs.get_mut(idx) else {
+            return false;
+        };
         let before = *job;
         change(job);
         // Identity and start order are fixed; times never run backwards past the start.
@@ -494,12 +663,19 @@ impl JobStore {
     }
 
     fn plan(&self, filter: Option<&Expr<JobField>>) -> Plan {
-        let all = Plan { idx_lo: 0, idx_hi: self.jobs.len() as i64 - 1, upd: (0, u32::MAX), end: None };
+        let all = Plan {
+            idx_lo: 0,
+            idx_hi: self.jobs.len() as i64 - 1,
+            upd: (0, u32::MAX),
+            end: None,
+        };
         let Some(filter) = filter else { return all };
         let ids = filter.bounds(&JobField::JobId);
         let start = second_bounds(filter.bounds(&JobField::StartTime));
         let upd = second_bounds(filter.bounds(&JobField::LastUpdateTime));
-        let end = filter.requires(&JobField::EndTime).then(|| second_bounds(filter.bounds(&JobField::EndTime)));
+        let end = filter
+            .requires(&JobField::EndTime)
+            .then(|| second_bounds(filter.bounds(&JobField::EndTime)));
         // Every job satisfies start <= lastUpdateTime, start <= endTime and
         // endTime - start <= max_duration, so those bounds narrow the start range too.
         let mut start_lo = start.0;
@@ -512,12 +688,23 @@ impl JobStore {
         let first = i64::from(self.first_id);
         let idx_lo = (by_start.start as i64).max(ids.lo.map_or(0, |lo| lo - first));
         let idx_hi = (by_start.end as i64 - 1).min(ids.hi.map_or(i64::MAX, |hi| hi - first));
-        Plan { idx_lo, idx_hi, upd, end }
+        Plan {
+            idx_lo,
+            idx_hi,
+            upd,
+            end,
+        }
     }
 
     /// Positions (vector indices) in `sort` order, moving `forward` through that order, strictly after
     /// `from` when given.
-    fn scan<'s>(&'s self, plan: Plan, sort: Sort, forward: bool, from: Option<Cursor>) -> Box<dyn Iterator<Item = usize> + 's> {
+    fn scan<'s>(
+        &'s self,
+        plan: Plan,
+        sort: Sort,
+        forward: bool,
+        from: Option<Cursor>,
+    ) -> Box<dyn Iterator<Item = usize> + 's> {
         let ascending = forward != sort.descending;
         match sort.key {
             SortKey::StartTime | SortKey::JobId => {
@@ -530,7 +717,14 @@ impl JobStore {
                         hi = hi.min(pos - 1);
                     }
                 }
-                Box::new(IdScan { store: self, plan, next: if ascending { lo } else { hi }, lo, hi, step: if ascending { 1 } else { -1 } })
+                Box::new(IdScan {
+                    store: self,
+                    plan,
+                    next: if ascending { lo } else { hi },
+                    lo,
+                    hi,
+                    step: if ascending { 1 } else { -1 },
+                })
             }
             SortKey::LastUpdateTime => {
                 let mut lower = Bound::Included((plan.upd.0, 0));
@@ -547,7 +741,10 @@ impl JobStore {
                 }
                 let valid = match (lower, upper) {
                     (Bound::Included(a), Bound::Included(b)) => a <= b,
-                    (Bound::Included(a) | Bound::Excluded(a), Bound::Included(b) | Bound::Excluded(b)) => a < b,
+                    (
+                        Bound::Included(a) | Bound::Excluded(a),
+                        Bound::Included(b) | Bound::Excluded(b),
+                    ) => a < b,
                     _ => true,
                 };
                 if !valid {
@@ -556,7 +753,11 @@ impl JobStore {
                 let range = self.by_update.range((lower, upper));
                 let first = self.first_id;
                 let to_idx = move |&(_, id): &(u32, u32)| usize::try_from(id - first).ok();
-                if ascending { Box::new(range.filter_map(to_idx)) } else { Box::new(range.rev().filter_map(to_idx)) }
+                if ascending {
+                    Box::new(range.filter_map(to_idx))
+                } else {
+                    Box::new(range.rev().filter_map(to_idx))
+                }
             }
         }
     }
@@ -586,12 +787,24 @@ impl JobStore {
         let more_after;
         let more_before;
         if let (Some(before), None) = (query.before, query.after) {
-            page = self.matching(tables, query.filter, plan, sort, false, Some(before)).take(limit + 1).collect();
+            page = self
+                .matching(tables, query.filter, plan, sort, false, Some(before))
+                .take(limit + 1)
+                .collect();
             more_before = page.len() > limit;
             page.truncate(limit);
             page.reverse();
             more_after = page.last().is_some_and(|last| {
-                self.matching(tables, query.filter, plan, sort, true, Some(Cursor::of(last, key))).next().is_some()
+                self.matching(
+                    tables,
+                    query.filter,
+                    plan,
+                    sort,
+                    true,
+                    Some(Cursor::of(last, key)),
+                )
+                .next()
+                .is_some()
             });
         } else {
             let stop = query.before;
@@ -607,14 +820,31 @@ impl JobStore {
             more_after = overflow;
             more_before = query.after.is_some()
                 && page.first().is_some_and(|first| {
-                    self.matching(tables, query.filter, plan, sort, false, Some(Cursor::of(first, key))).next().is_some()
+                    self.matching(
+                        tables,
+                        query.filter,
+                        plan,
+                        sort,
+                        false,
+                        Some(Cursor::of(first, key)),
+                    )
+                    .next()
+                    .is_some()
                 });
         }
         let cursors: Vec<Cursor> = page.iter().map(|job| Cursor::of(job, key)).collect();
         JobPage {
             ids: page.iter().map(|job| job.id).collect(),
-            next: if more_after { cursors.last().copied() } else { None },
-            prev: if more_before { cursors.first().copied() } else { None },
+            next: if more_after {
+                cursors.last().copied()
+            } else {
+                None
+            },
+            prev: if more_before {
+                cursors.first().copied()
+            } else {
+                None
+            },
             cursors,
             range_truncated,
         }
@@ -623,8 +853,12 @@ impl JobStore {
     /// How many jobs match `filter`.
     pub(crate) fn count(&self, tables: &Tables, filter: Option<&Expr<JobField>>) -> u64 {
         let plan = self.plan(filter);
-        let sort = Sort { key: SortKey::JobId, descending: false };
-        self.matching(tables, filter, plan, sort, true, None).count() as u64
+        let sort = Sort {
+            key: SortKey::JobId,
+            descending: false,
+        };
+        self.matching(tables, filter, plan, sort, true, None)
+            .count() as u64
     }
 }
 
@@ -634,7 +868,11 @@ fn precedes(job: &Job, stop: &Cursor, sort: Sort) -> bool {
         SortKey::LastUpdateTime => ((job.last_update, job.id), (stop.time, stop.id)),
         SortKey::StartTime | SortKey::JobId => ((0, job.id), (0, stop.id)),
     };
-    if sort.descending { mine > theirs } else { mine < theirs }
+    if sort.descending {
+        mine > theirs
+    } else {
+        mine < theirs
+    }
 }
 
 struct IdScan<'s> {
@@ -656,9 +894,18 @@ impl Iterator for IdScan<'_> {
             }
             let idx = usize::try_from(self.next).ok()?;
             let block = idx / BLOCK;
-            if self.store.blocks.get(block).is_some_and(|b| !self.plan.block_may_match(b)) {
+            if self
+                .store
+                .blocks
+                .get(block)
+                .is_some_and(|b| !self.plan.block_may_match(b))
+            {
                 // Jump to the first position of the next block in scan direction.
-                self.next = if self.step > 0 { ((block + 1) * BLOCK) as i64 } else { (block * BLOCK) as i64 - 1 };
+                self.next = if self.step > 0 {
+                    ((block + 1) * BLOCK) as i64
+                } else {
+                    (block * BLOCK) as i64 - 1
+                };
                 continue;
             }
             self.next += self.step;
@@ -674,28 +921,57 @@ mod tests {
     #[test]
     fn job_record_stays_compact() {
         // The crate docs quote this figure; 1,000,000 jobs take about 56 MB plus indexes.
-        assert!(std::mem::size_of::<Job>() <= 56, "Job is {} bytes", std::mem::size_of::<Job>());
+        assert!(
+            std::mem::size_of::<Job>() <= 56,
+            "Job is {} bytes",
+            std::mem::size_of::<Job>()
+        );
     }
 
     #[test]
     fn cursors_round_trip_and_reject_tampering() {
-        let cursor = Cursor { key: SortKey::LastUpdateTime, time: 1_700_000_000, id: 123_456 };
+        let cursor = Cursor {
+            key: SortKey::LastUpdateTime,
+            time: 1_700_000_000,
+            id: 123_456,
+        };
         let text = cursor.encode();
         assert_eq!(Cursor::decode(&text, SortKey::LastUpdateTime), Ok(cursor));
         assert!(Cursor::decode(&text, SortKey::StartTime).is_err());
         let mut tampered = text.clone().into_bytes();
         tampered[12] = if tampered[12] == b'0' { b'1' } else { b'0' };
-        assert!(Cursor::decode(&String::from_utf8(tampered).expect("ascii"), SortKey::LastUpdateTime).is_err());
+        assert!(
+            Cursor::decode(
+                &String::from_utf8(tampered).expect("ascii"),
+                SortKey::LastUpdateTime
+            )
+            .is_err()
+        );
         for bad in ["", "zz", "0123456789abcdef0123", "ünïcödé-ünïcödé"] {
-            assert!(Cursor::decode(bad, SortKey::LastUpdateTime).is_err(), "{bad}");
+            assert!(
+                Cursor::decode(bad, SortKey::LastUpdateTime).is_err(),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn second_bounds_are_never_tighter_than_the_millisecond_ones() {
         use crate::filter::Bounds;
-        assert_eq!(second_bounds(Bounds { lo: Some(1_000), hi: Some(2_999) }), (1, 2));
-        assert_eq!(second_bounds(Bounds { lo: Some(1_001), hi: Some(2_000) }), (2, 2));
+        assert_eq!(
+            second_bounds(Bounds {
+                lo: Some(1_000),
+                hi: Some(2_999)
+            }),
+            (1, 2)
+        );
+        assert_eq!(
+            second_bounds(Bounds {
+                lo: Some(1_001),
+                hi: Some(2_000)
+            }),
+            (2, 2)
+        );
         assert_eq!(second_bounds(Bounds::NONE), (0, u32::MAX));
     }
 }

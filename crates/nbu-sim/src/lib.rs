@@ -192,7 +192,9 @@ pub struct JobInfo {
 
 impl JobInfo {
     fn from_ref(job: jobs::JobRef<'_>) -> Self {
-        let ts = |secs: u32| jiff::Timestamp::from_second(i64::from(secs)).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let ts = |secs: u32| {
+            jiff::Timestamp::from_second(i64::from(secs)).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        };
         let record = job.job;
         Self {
             job_id: u64::from(record.id),

@@ -20,8 +20,16 @@ impl Estate {
     pub(crate) fn apply_changes(&mut self, count: usize, now: u32) -> usize {
         let mut changed = BTreeSet::new();
         for _ in 0..count {
-            let candidate = if self.live_rng.chance(0.65) { self.live_rng.pick(self.jobs.in_progress()).copied() } else { None };
-            let advanceable = candidate.filter(|id| self.jobs.get(u64::from(*id)).is_some_and(|job| job.children == 0));
+            let candidate = if self.live_rng.chance(0.65) {
+                self.live_rng.pick(self.jobs.in_progress()).copied()
+            } else {
+                None
+            };
+            let advanceable = candidate.filter(|id| {
+                self.jobs
+                    .get(u64::from(*id))
+                    .is_some_and(|job| job.children == 0)
+            });
             match advanceable {
                 Some(id) => {
                     let finish = self.live_rng.chance(0.35);
@@ -47,18 +55,31 @@ impl Estate {
         }
         let running: Vec<u32> = self.jobs.in_progress().to_vec();
         for id in running {
-            let Some(job) = self.jobs.get(u64::from(id)).copied() else { continue };
+            let Some(job) = self.jobs.get(u64::from(id)).copied() else {
+                continue;
+            };
             if job.children > 0 || changed.contains(&id) {
                 continue;
             }
-            let plan = estate::outcome(&self.tables, job.id, job.job_type, job.policy, job.schedule, job.storage_unit);
+            let plan = estate::outcome(
+                &self.tables,
+                job.id,
+                job.job_type,
+                job.policy,
+                job.schedule,
+                job.storage_unit,
+            );
             let run_start = job.start.saturating_add(plan.queue_secs);
             let due = match job.state {
                 vocab::STATE_QUEUED => now >= run_start,
-                _ => now >= run_start.saturating_add(plan.duration) || now.saturating_sub(job.last_update) >= PROGRESS_EVERY,
+                _ => {
+                    now >= run_start.saturating_add(plan.duration)
+                        || now.saturating_sub(job.last_update) >= PROGRESS_EVERY
+                }
             };
             if due {
-                let finish = job.state == vocab::STATE_ACTIVE && now >= run_start.saturating_add(plan.duration);
+                let finish = job.state == vocab::STATE_ACTIVE
+                    && now >= run_start.saturating_add(plan.duration);
                 self.advance(id, now, finish, &mut changed);
             }
         }
@@ -71,19 +92,38 @@ impl Estate {
         let start = now.max(self.jobs.last_start());
         let mut job = blank_job(id, start);
         let clients = self.tables.clients.len() as u64;
-        let client = if clients > 1 { self.live_rng.range(1, clients - 1) as u32 } else { 0 };
+        let client = if clients > 1 {
+            self.live_rng.range(1, clients - 1) as u32
+        } else {
+            0
+        };
         let policy = crate::estate::policy_of(&self.tables, client);
         job.client = client;
         job.policy = policy;
         if let Some(p) = self.tables.policies.get(usize::from(policy)) {
-            job.schedule = self.live_rng.pick(p.workload.schedules).copied().unwrap_or(0);
+            job.schedule = self
+                .live_rng
+                .pick(p.workload.schedules)
+                .copied()
+                .unwrap_or(0);
             job.storage_unit = p.storage_unit;
-            job.media_server = self.tables.storage_units.get(usize::from(p.storage_unit)).map_or(0, |s| s.media_server);
+            job.media_server = self
+                .tables
+                .storage_units
+                .get(usize::from(p.storage_unit))
+                .map_or(0, |s| s.media_server);
             if p.workload.policy_type == "NBU_CATALOG" {
                 job.job_type = vocab::JT_DBBACKUP;
             }
         }
-        let plan = estate::outcome(&self.tables, id, job.job_type, job.policy, job.schedule, job.storage_unit);
+        let plan = estate::outcome(
+            &self.tables,
+            id,
+            job.job_type,
+            job.policy,
+            job.schedule,
+            job.storage_unit,
+        );
         if plan.queue_secs > 0 {
             job.state = vocab::STATE_QUEUED;
             job.queue_reason = plan.queue_reason;
@@ -97,8 +137,17 @@ impl Estate {
 
     /// Moves job `id` one step: queued → active, active → progress, or active → finished.
     fn advance(&mut self, id: u32, now: u32, finish: bool, changed: &mut BTreeSet<u32>) {
-        let Some(job) = self.jobs.get(u64::from(id)).copied() else { return };
-        let plan = estate::outcome(&self.tables, job.id, job.job_type, job.policy, job.schedule, job.storage_unit);
+        let Some(job) = self.jobs.get(u64::from(id)).copied() else {
+            return;
+        };
+        let plan = estate::outcome(
+            &self.tables,
+            job.id,
+            job.job_type,
+            job.policy,
+            job.schedule,
+            job.storage_unit,
+        );
         let seed = self.tables.seed;
         match job.state {
             vocab::STATE_QUEUED => {
@@ -110,7 +159,7 @@ impl Estate {
             }
             vocab::STATE_ACTIVE if finish => {
                 self.jobs.update(id, |job| {
-                    job.state = if plan.status >= 2 && crate::prng::hash3(seed, 7, u64::from(id)) % 25 == 0 {
+                    job.state = if estate::stays_incomplete(seed, id, plan.status) {
                         vocab::STATE_INCOMPLETE
                     } else {
                         vocab::STATE_DONE
@@ -137,7 +186,8 @@ impl Estate {
             }
             vocab::STATE_ACTIVE => {
                 let run_start = job.start.saturating_add(plan.queue_secs);
-                let by_clock = f64::from(now.saturating_sub(run_start)) / f64::from(plan.duration.max(1));
+                let by_clock =
+                    f64::from(now.saturating_sub(run_start)) / f64::from(plan.duration.max(1));
                 let by_step = f64::from(job.percent) / 100.0 + 0.05 + 0.2 * self.live_rng.unit();
                 let fraction = by_clock.max(by_step).min(0.99);
                 self.jobs.update(id, |job| {
@@ -155,9 +205,12 @@ impl Estate {
 
     /// Re-derives a parent from its children (ids `parent+1 ..= parent+childCount`) after one changed.
     fn settle_parent(&mut self, parent: u32, changed: &mut BTreeSet<u32>) {
-        let Some(parent_job) = self.jobs.get(u64::from(parent)).copied() else { return };
-        let children: Vec<_> =
-            (1..=u32::from(parent_job.children)).filter_map(|k| self.jobs.get(u64::from(parent + k)).copied()).collect();
+        let Some(parent_job) = self.jobs.get(u64::from(parent)).copied() else {
+            return;
+        };
+        let children: Vec<_> = (1..=u32::from(parent_job.children))
+            .filter_map(|k| self.jobs.get(u64::from(parent + k)).copied())
+            .collect();
         let mut updated = parent_job;
         finish_parent_from(&mut updated, &children);
         if updated != parent_job {
@@ -197,11 +250,23 @@ mod tests {
         let before = estate.jobs.len();
         let changed = estate.apply_changes(50, now);
         assert!(changed > 0 && changed <= 60, "{changed}");
-        let touched = estate.jobs.jobs().iter().filter(|job| job.last_update == now).count();
-        assert_eq!(touched, changed, "every changed job carries the change time");
+        let touched = estate
+            .jobs
+            .jobs()
+            .iter()
+            .filter(|job| job.last_update == now)
+            .count();
+        assert_eq!(
+            touched, changed,
+            "every changed job carries the change time"
+        );
         assert!(estate.jobs.len() > before, "some changes start new jobs");
         let mut again = Estate::generate(&config());
-        assert_eq!(again.apply_changes(50, now), changed, "changes are deterministic");
+        assert_eq!(
+            again.apply_changes(50, now),
+            changed,
+            "changes are deterministic"
+        );
         assert_eq!(again.jobs.jobs(), estate.jobs.jobs());
     }
 
@@ -214,8 +279,17 @@ mod tests {
         // Far in the future every job has run its course (queued jobs need one tick to start, one to end).
         estate.tick(1_760_100_000, 0.0, 30.0);
         estate.tick(1_760_100_001, 0.0, 30.0);
-        let still_running = estate.jobs.in_progress().iter().filter_map(|id| estate.jobs.get(u64::from(*id))).filter(|job| job.children == 0).count();
+        let still_running = estate
+            .jobs
+            .in_progress()
+            .iter()
+            .filter_map(|id| estate.jobs.get(u64::from(*id)))
+            .filter(|job| job.children == 0)
+            .count();
         assert_eq!(still_running, 0);
-        assert!(estate.jobs.in_progress().is_empty(), "parents finish with their children");
+        assert!(
+            estate.jobs.in_progress().is_empty(),
+            "parents finish with their children"
+        );
     }
 }

@@ -15,13 +15,23 @@ struct Cli {
     #[arg(long, default_value = "127.0.0.1:1556")]
     listen: SocketAddr,
     /// API key clients must send in the Authorization header.
-    #[arg(long, env = "NBU_SIM_API_KEY", default_value = "nbu-sim-api-key", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "NBU_SIM_API_KEY",
+        default_value = "nbu-sim-api-key",
+        hide_env_values = true
+    )]
     api_key: String,
     /// User name POST /login accepts (with --password).
     #[arg(long, requires = "password")]
     username: Option<String>,
     /// Password POST /login accepts.
-    #[arg(long, env = "NBU_SIM_PASSWORD", hide_env_values = true, requires = "username")]
+    #[arg(
+        long,
+        env = "NBU_SIM_PASSWORD",
+        hide_env_values = true,
+        requires = "username"
+    )]
     password: Option<String>,
     /// NetBackup release to play: 10.3, 10.5, 11.0 or 11.2.
     #[arg(long, default_value = "11.2")]
@@ -117,22 +127,34 @@ enum ConnectionFaultArg {
 
 fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().map_err(|_| format!("{text:?} is not a duration such as 24h, 90m, 7d or 3600s"))?;
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("{text:?} is not a duration such as 24h, 90m, 7d or 3600s"))?;
     let secs = match unit {
         "" | "s" => 1,
         "m" => 60,
         "h" => 3_600,
         "d" => 86_400,
-        _ => return Err(format!("unknown unit {unit:?} in {text:?}: use s, m, h or d")),
+        _ => {
+            return Err(format!(
+                "unknown unit {unit:?} in {text:?}: use s, m, h or d"
+            ));
+        }
     };
     Ok(Duration::from_secs(number.saturating_mul(secs)))
 }
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into())).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
     let cli = Cli::parse();
     let faults = Faults {
         latency_ms: cli.latency_ms,
@@ -174,7 +196,9 @@ async fn main() -> std::process::ExitCode {
     if let (Some(cert), Some(key)) = (cli.tls_cert, cli.tls_key) {
         builder = builder.tls(TlsConfig::PemFiles { cert, key });
     } else if let Some(cert_out) = cli.tls_self_signed {
-        builder = builder.tls(TlsConfig::SelfSigned { cert_out: Some(cert_out) });
+        builder = builder.tls(TlsConfig::SelfSigned {
+            cert_out: Some(cert_out),
+        });
     }
     let sim = match builder.spawn().await {
         Ok(sim) => sim,
@@ -183,7 +207,10 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
-    #[allow(clippy::print_stdout, reason = "the base URL on stdout is the binary's interface: scripts read it")]
+    #[allow(
+        clippy::print_stdout,
+        reason = "the base URL on stdout is the binary's interface: scripts read it"
+    )]
     {
         println!("{}", sim.base_url());
     }

@@ -57,8 +57,16 @@ struct RouteDef {
 }
 
 fn routes() -> [RouteDef; 20] {
-    let get = |template, endpoint| RouteDef { method: Method::GET, template, endpoint };
-    let post = |template, endpoint| RouteDef { method: Method::POST, template, endpoint };
+    let get = |template, endpoint| RouteDef {
+        method: Method::GET,
+        template,
+        endpoint,
+    };
+    let post = |template, endpoint| RouteDef {
+        method: Method::POST,
+        template,
+        endpoint,
+    };
     [
         get("/admin/jobs", Endpoint::Jobs),
         get("/admin/jobs/{jobId}", Endpoint::Job),
@@ -94,23 +102,42 @@ fn template_matches(template: &str, path: &str) -> Option<Option<String>> {
 }
 
 enum Routed {
-    Found { endpoint: Endpoint, template: &'static str, param: Option<String> },
-    MethodNotAllowed { template: &'static str },
+    Found {
+        endpoint: Endpoint,
+        template: &'static str,
+        param: Option<String>,
+    },
+    MethodNotAllowed {
+        template: &'static str,
+    },
     NotFound,
 }
 
 fn route(method: &Method, path: &str, release: Release) -> Routed {
-    let path = if path.len() > 1 { path.trim_end_matches('/') } else { path };
+    let path = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
     let mut allowed_elsewhere = None;
     for def in routes() {
-        let Some(param) = template_matches(def.template, path) else { continue };
+        let Some(param) = template_matches(def.template, path) else {
+            continue;
+        };
         let missing = !release.has_tape_inventory()
-            && matches!(def.endpoint, Endpoint::TapeMedia | Endpoint::TapeVolumePools | Endpoint::RobotsDeviceHosts);
+            && matches!(
+                def.endpoint,
+                Endpoint::TapeMedia | Endpoint::TapeVolumePools | Endpoint::RobotsDeviceHosts
+            );
         if missing {
             return Routed::NotFound;
         }
         if def.method == *method {
-            return Routed::Found { endpoint: def.endpoint, template: def.template, param };
+            return Routed::Found {
+                endpoint: def.endpoint,
+                template: def.template,
+                param,
+            };
         }
         allowed_elsewhere = Some(def.template);
     }
@@ -131,7 +158,11 @@ pub(crate) struct ApiError {
 
 impl ApiError {
     fn new(status: StatusCode, message: impl Into<String>) -> Self {
-        Self { status, message: message.into(), retry_after: None }
+        Self {
+            status,
+            message: message.into(),
+            retry_after: None,
+        }
     }
 
     fn bad_request(message: impl Into<String>) -> Self {
@@ -154,7 +185,13 @@ impl Reply {
     }
 
     fn json_text(version: ApiVersion, text: impl Into<Bytes>) -> Self {
-        Self { status: StatusCode::OK, body: text.into(), content_type: media_type(version), headers: Vec::new(), json: true }
+        Self {
+            status: StatusCode::OK,
+            body: text.into(),
+            content_type: media_type(version),
+            headers: Vec::new(),
+            json: true,
+        }
     }
 }
 
@@ -166,9 +203,17 @@ fn error_response(error: &ApiError, version: ApiVersion) -> Response<SimBody> {
     let body = render::error_body(i64::from(error.status.as_u16()), &error.message, &[]);
     let mut response = Response::new(SimBody::full(serde_json::to_vec(&body).unwrap_or_default()));
     *response.status_mut() = error.status;
-    insert(response.headers_mut(), header::CONTENT_TYPE, &media_type(version));
+    insert(
+        response.headers_mut(),
+        header::CONTENT_TYPE,
+        &media_type(version),
+    );
     if let Some(secs) = error.retry_after {
-        insert(response.headers_mut(), header::RETRY_AFTER, &secs.to_string());
+        insert(
+            response.headers_mut(),
+            header::RETRY_AFTER,
+            &secs.to_string(),
+        );
     }
     response
 }
@@ -186,23 +231,34 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Serves one request.
-pub(crate) async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result<Response<SimBody>, std::io::Error> {
+pub(crate) async fn serve(
+    shared: Arc<Shared>,
+    req: Request<Incoming>,
+) -> Result<Response<SimBody>, std::io::Error> {
     let path = req.uri().path().to_owned();
     if let Some(rest) = path.strip_prefix("/_sim/") {
         return Ok(control(&shared, req, rest).await);
     }
     let method = req.method().clone();
-    let api_path = path.strip_prefix("/netbackup").filter(|p| p.starts_with('/')).map(str::to_owned);
+    let api_path = path
+        .strip_prefix("/netbackup")
+        .filter(|p| p.starts_with('/'))
+        .map(str::to_owned);
     let routed = match &api_path {
         Some(api_path) => route(&method, api_path, shared.release),
         None => Routed::NotFound,
     };
     let key = match &routed {
-        Routed::Found { template, .. } | Routed::MethodNotAllowed { template } => format!("{method} {template}"),
+        Routed::Found { template, .. } | Routed::MethodNotAllowed { template } => {
+            format!("{method} {template}")
+        }
         Routed::NotFound => format!("{method} (unknown)"),
     };
     lock(&shared.stats).record_request(&key);
-    let plan = lock(&shared.faults).decide(api_path.as_deref().unwrap_or(&path), tokio::time::Instant::now());
+    let plan = lock(&shared.faults).decide(
+        api_path.as_deref().unwrap_or(&path),
+        tokio::time::Instant::now(),
+    );
     let latency = shared.base_latency + plan.latency;
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -210,14 +266,23 @@ pub(crate) async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result
     let current = shared.release.api_version();
     let early = match plan.action {
         Action::Close => {
-            return Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "connection closed by fault injection"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "connection closed by fault injection",
+            ));
         }
         Action::Stall => {
             let mut shutdown = shared.shutdown.clone();
             let _ = shutdown.wait_for(|stopped| *stopped).await;
-            return Err(std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "stalled request released at shutdown"));
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "stalled request released at shutdown",
+            ));
         }
-        Action::Error { status, retry_after } => Some(ApiError {
+        Action::Error {
+            status,
+            retry_after,
+        } => Some(ApiError {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE),
             message: "The service is temporarily unavailable (injected fault).".into(),
             retry_after,
@@ -231,14 +296,26 @@ pub(crate) async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result
     };
     let mut response = match (early, routed) {
         (Some(error), _) => error_response(&error, current),
-        (None, Routed::NotFound) => {
-            error_response(&ApiError::new(StatusCode::NOT_FOUND, format!("The requested resource {path} was not found.")), current)
-        }
-        (None, Routed::MethodNotAllowed { template }) => error_response(
-            &ApiError::new(StatusCode::METHOD_NOT_ALLOWED, format!("Method {method} is not allowed on {template}.")),
+        (None, Routed::NotFound) => error_response(
+            &ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("The requested resource {path} was not found."),
+            ),
             current,
         ),
-        (None, Routed::Found { endpoint, param, .. }) => handle(&shared, req, endpoint, param).await,
+        (None, Routed::MethodNotAllowed { template }) => error_response(
+            &ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("Method {method} is not allowed on {template}."),
+            ),
+            current,
+        ),
+        (
+            None,
+            Routed::Found {
+                endpoint, param, ..
+            },
+        ) => handle(&shared, req, endpoint, param).await,
     };
     if response.status().is_success() {
         response = match plan.action {
@@ -253,7 +330,10 @@ pub(crate) async fn serve(shared: Arc<Shared>, req: Request<Incoming>) -> Result
 
 fn take_body(response: &mut Response<SimBody>) -> Bytes {
     match std::mem::replace(response.body_mut(), SimBody::empty()) {
-        SimBody::Full(Some(bytes)) | SimBody::Truncated(Some(bytes)) => bytes,
+        SimBody::Full(Some(bytes))
+        | SimBody::Truncated {
+            part: Some(bytes), ..
+        } => bytes,
         _ => Bytes::new(),
     }
 }
@@ -271,20 +351,33 @@ fn malformed(mut response: Response<SimBody>) -> Response<SimBody> {
 /// Announces the full length but sends half.
 fn truncated(mut response: Response<SimBody>) -> Response<SimBody> {
     let body = take_body(&mut response);
-    insert(response.headers_mut(), header::CONTENT_LENGTH, &body.len().to_string());
-    *response.body_mut() = SimBody::Truncated(Some(body.slice(..body.len() / 2)));
+    insert(
+        response.headers_mut(),
+        header::CONTENT_LENGTH,
+        &body.len().to_string(),
+    );
+    *response.body_mut() = SimBody::truncated(body.slice(..body.len() / 2));
     response
 }
 
 /// How a request names its API version.
-fn requested_version(headers: &HeaderMap, name: header::HeaderName, allow_plain: bool) -> Result<Option<ApiVersion>, String> {
-    let Some(value) = headers.get(&name) else { return Ok(None) };
-    let text = value.to_str().map_err(|_| format!("the {name} header is not valid text"))?;
+fn requested_version(
+    headers: &HeaderMap,
+    name: header::HeaderName,
+    allow_plain: bool,
+) -> Result<Option<ApiVersion>, String> {
+    let Some(value) = headers.get(&name) else {
+        return Ok(None);
+    };
+    let text = value
+        .to_str()
+        .map_err(|_| format!("the {name} header is not valid text"))?;
     let mut offered = Vec::new();
     for range in text.split(',') {
         let mut parts = range.split(';').map(str::trim);
         let media = parts.next().unwrap_or_default().to_ascii_lowercase();
-        let ours = media == "application/vnd.netbackup+json" || (allow_plain && media == "text/vnd.netbackup+plain");
+        let ours = media == "application/vnd.netbackup+json"
+            || (allow_plain && media == "text/vnd.netbackup+plain");
         if !ours {
             if media == "*/*" {
                 offered.push(None);
@@ -298,27 +391,41 @@ fn requested_version(headers: &HeaderMap, name: header::HeaderName, allow_plain:
         offered.push(version);
     }
     if offered.is_empty() {
-        return Err(format!("{name} {text:?} does not ask for application/vnd.netbackup+json;version=<version>"));
+        return Err(format!(
+            "{name} {text:?} does not ask for application/vnd.netbackup+json;version=<version>"
+        ));
     }
     Ok(offered.into_iter().flatten().max())
 }
 
-fn negotiate(headers: &HeaderMap, release: Release, endpoint: Endpoint) -> Result<ApiVersion, ApiError> {
+fn negotiate(
+    headers: &HeaderMap,
+    release: Release,
+    endpoint: Endpoint,
+) -> Result<ApiVersion, ApiError> {
     let current = release.api_version();
     let unacceptable = |what: String| {
         ApiError::new(
             StatusCode::NOT_ACCEPTABLE,
-            format!("{what}; this server (NetBackup {release}) produces application/vnd.netbackup+json with versions {}", accepted(release)),
+            format!(
+                "{what}; this server (NetBackup {release}) produces application/vnd.netbackup+json with versions {}",
+                accepted(release)
+            ),
         )
     };
     // 10.3's admin.yaml documents the jobs count endpoint with version 6.0 (it was never bumped), so a
     // client written from that spec sends 6.0: every release keeps accepting it there.
-    let accepts = |version: ApiVersion| release.accepts(version) || (endpoint == Endpoint::JobsCount && version == ApiVersion::new(6, 0));
+    let accepts = |version: ApiVersion| {
+        release.accepts(version)
+            || (endpoint == Endpoint::JobsCount && version == ApiVersion::new(6, 0))
+    };
     let check = |version: ApiVersion, header: &str| {
         if accepts(version) {
             Ok(version)
         } else {
-            Err(unacceptable(format!("API version {version} requested in {header} is not supported")))
+            Err(unacceptable(format!(
+                "API version {version} requested in {header} is not supported"
+            )))
         }
     };
     let accept = requested_version(headers, header::ACCEPT, endpoint == Endpoint::Ping);
@@ -341,7 +448,10 @@ fn negotiate(headers: &HeaderMap, release: Release, endpoint: Endpoint) -> Resul
             if !accepts(content) {
                 return Err(ApiError::new(
                     StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    format!("API version {content} in Content-Type is not supported; use one of {}", accepted(release)),
+                    format!(
+                        "API version {content} in Content-Type is not supported; use one of {}",
+                        accepted(release)
+                    ),
                 ));
             }
             // Without an Accept header the answer uses the version of the body.
@@ -363,21 +473,39 @@ fn negotiate(headers: &HeaderMap, release: Release, endpoint: Endpoint) -> Resul
 }
 
 fn accepted(release: Release) -> String {
-    ApiVersion::KNOWN.iter().filter(|v| release.accepts(**v)).map(ToString::to_string).collect::<Vec<_>>().join(", ")
+    ApiVersion::KNOWN
+        .iter()
+        .filter(|v| release.accepts(**v))
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn authorized(shared: &Shared, headers: &HeaderMap) -> bool {
-    let Some(value) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return false };
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
     value == shared.api_key || lock(&shared.tokens).contains(value)
 }
 
-async fn handle(shared: &Shared, req: Request<Incoming>, endpoint: Endpoint, param: Option<String>) -> Response<SimBody> {
+async fn handle(
+    shared: &Shared,
+    req: Request<Incoming>,
+    endpoint: Endpoint,
+    param: Option<String>,
+) -> Response<SimBody> {
     let current = shared.release.api_version();
     let version = match negotiate(req.headers(), shared.release, endpoint) {
         Ok(version) => version,
         Err(error) => return error_response(&error, current),
     };
-    let public = matches!(endpoint, Endpoint::Ping | Endpoint::Login | Endpoint::ServerInfo);
+    let public = matches!(
+        endpoint,
+        Endpoint::Ping | Endpoint::Login | Endpoint::ServerInfo
+    );
     if !public && !authorized(shared, req.headers()) {
         let error = ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -389,7 +517,14 @@ async fn handle(shared: &Shared, req: Request<Incoming>, endpoint: Endpoint, par
     let body = if req.method() == Method::POST {
         match Limited::new(req.into_body(), MAX_BODY).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(_) => return error_response(&ApiError::bad_request("The request body could not be read (too large or cut off)."), version),
+            Err(_) => {
+                return error_response(
+                    &ApiError::bad_request(
+                        "The request body could not be read (too large or cut off).",
+                    ),
+                    version,
+                );
+            }
         }
     } else {
         Bytes::new()
@@ -400,7 +535,13 @@ async fn handle(shared: &Shared, req: Request<Incoming>, endpoint: Endpoint, par
         _ => {
             let now = shared.clock.now();
             let estate = shared.estate.read().unwrap_or_else(PoisonError::into_inner);
-            let ctx = Ctx { estate: &estate, params: &params, version, now, base_url: &shared.base_url };
+            let ctx = Ctx {
+                estate: &estate,
+                params: &params,
+                version,
+                now,
+                base_url: &shared.base_url,
+            };
             ctx.dispatch(endpoint, param.as_deref(), &body)
         }
     };
@@ -408,9 +549,16 @@ async fn handle(shared: &Shared, req: Request<Incoming>, endpoint: Endpoint, par
         Ok(reply) => {
             let mut response = Response::new(SimBody::full(reply.body));
             *response.status_mut() = reply.status;
-            insert(response.headers_mut(), header::CONTENT_TYPE, &reply.content_type);
+            insert(
+                response.headers_mut(),
+                header::CONTENT_TYPE,
+                &reply.content_type,
+            );
             for (name, value) in reply.headers {
-                if let (Ok(name), Ok(value)) = (header::HeaderName::from_bytes(name.as_bytes()), value.parse()) {
+                if let (Ok(name), Ok(value)) = (
+                    header::HeaderName::from_bytes(name.as_bytes()),
+                    value.parse(),
+                ) {
                     response.headers_mut().insert(name, value);
                 }
             }
@@ -429,28 +577,43 @@ fn ping(shared: &Shared, version: ApiVersion) -> Reply {
         status: StatusCode::OK,
         body: Bytes::from(millis.to_string()),
         content_type: format!("text/vnd.netbackup+plain;version={version}"),
-        headers: vec![("x-netbackup-api-version", shared.release.api_version().to_string())],
+        headers: vec![(
+            "x-netbackup-api-version",
+            shared.release.api_version().to_string(),
+        )],
         json: false,
     }
 }
 
 fn login(shared: &Shared, body: &[u8], version: ApiVersion) -> Result<Reply, ApiError> {
-    let request: Value = serde_json::from_slice(body)
-        .map_err(|err| ApiError::bad_request(format!("The login request body is not valid JSON: {err}")))?;
+    let request: Value = serde_json::from_slice(body).map_err(|err| {
+        ApiError::bad_request(format!("The login request body is not valid JSON: {err}"))
+    })?;
     let field = |name: &str| request.get(name).and_then(Value::as_str);
     let (Some(user), Some(password)) = (field("userName"), field("password")) else {
-        return Err(ApiError::bad_request("The login request needs userName and password."));
+        return Err(ApiError::bad_request(
+            "The login request needs userName and password.",
+        ));
     };
-    let valid = shared.credentials.as_ref().is_some_and(|(u, p)| u == user && p == password);
+    let valid = shared
+        .credentials
+        .as_ref()
+        .is_some_and(|(u, p)| u == user && p == password);
     if !valid {
-        return Err(ApiError::new(StatusCode::UNAUTHORIZED, "Authentication failed: wrong user name or password."));
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "Authentication failed: wrong user name or password.",
+        ));
     }
     let token = {
         let mut rng = lock(&shared.token_rng);
         format!("nbusim{:016x}{:016x}", rng.next_u64(), rng.next_u64())
     };
     lock(&shared.tokens).insert(token.clone());
-    let mut reply = Reply::json(version, &json!({"token": token, "tokenType": "BEARER", "validity": 86_400}));
+    let mut reply = Reply::json(
+        version,
+        &json!({"token": token, "tokenType": "BEARER", "validity": 86_400}),
+    );
     reply.status = StatusCode::CREATED;
     Ok(reply)
 }
@@ -460,28 +623,45 @@ struct Params(Vec<(String, String)>);
 
 impl Params {
     fn parse(query: Option<&str>) -> Self {
-        Self(url::form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect())
+        Self(
+            url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+                .into_owned()
+                .collect(),
+        )
     }
 
     fn get(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str())
+        self.0
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
     }
 
     fn integer(&self, name: &str) -> Result<Option<i64>, ApiError> {
         self.get(name)
-            .map(|text| text.trim().parse::<i64>().map_err(|_| ApiError::bad_request(format!("Invalid value {text:?} for {name}: expected an integer."))))
+            .map(|text| {
+                text.trim().parse::<i64>().map_err(|_| {
+                    ApiError::bad_request(format!(
+                        "Invalid value {text:?} for {name}: expected an integer."
+                    ))
+                })
+            })
             .transpose()
     }
 
     fn limit(&self, default: usize, min: usize, max: Option<usize>) -> Result<usize, ApiError> {
-        let Some(limit) = self.integer("page[limit]")? else { return Ok(default) };
+        let Some(limit) = self.integer("page[limit]")? else {
+            return Ok(default);
+        };
         let too_big = max.is_some_and(|max| limit > max as i64);
         if limit < min as i64 || too_big {
             let range = match max {
                 Some(max) => format!("between {min} and {max}"),
                 None => format!("at least {min}"),
             };
-            return Err(ApiError::bad_request(format!("Invalid value {limit} for page[limit]: it must be {range}.")));
+            return Err(ApiError::bad_request(format!(
+                "Invalid value {limit} for page[limit]: it must be {range}."
+            )));
         }
         Ok(usize::try_from(limit).unwrap_or(default))
     }
@@ -490,13 +670,17 @@ impl Params {
         match self.integer("page[offset]")? {
             None => Ok(0),
             Some(offset) if offset >= 0 => Ok(usize::try_from(offset).unwrap_or(usize::MAX)),
-            Some(offset) => Err(ApiError::bad_request(format!("Invalid value {offset} for page[offset]: it must not be negative."))),
+            Some(offset) => Err(ApiError::bad_request(format!(
+                "Invalid value {offset} for page[offset]: it must not be negative."
+            ))),
         }
     }
 
     fn reject(&self, names: &[&str], why: &str) -> Result<(), ApiError> {
         match names.iter().find(|name| self.get(name).is_some()) {
-            Some(name) => Err(ApiError::bad_request(format!("The query parameter {name} is not supported here: {why}."))),
+            Some(name) => Err(ApiError::bad_request(format!(
+                "The query parameter {name} is not supported here: {why}."
+            ))),
             None => Ok(()),
         }
     }
@@ -513,21 +697,34 @@ impl Params {
             query.append_pair(key, value);
         }
         let query = query.finish();
-        if query.is_empty() { format!("{base_url}{path}") } else { format!("{base_url}{path}?{query}") }
+        if query.is_empty() {
+            format!("{base_url}{path}")
+        } else {
+            format!("{base_url}{path}?{query}")
+        }
     }
 }
 
 /// Parses a filter parameter against a field table.
-fn typed_filter<F: Copy>(text: Option<&str>, fields: &[filter::FieldSpec<F>]) -> Result<Option<Expr<F>>, ApiError> {
+fn typed_filter<F: Copy>(
+    text: Option<&str>,
+    fields: &[filter::FieldSpec<F>],
+) -> Result<Option<Expr<F>>, ApiError> {
     text.filter(|t| !t.trim().is_empty())
-        .map(|t| filter::parse(t).and_then(|expr| expr.resolve(fields)).map_err(|err| ApiError::bad_request(err.0)))
+        .map(|t| {
+            filter::parse(t)
+                .and_then(|expr| expr.resolve(fields))
+                .map_err(|err| ApiError::bad_request(err.0))
+        })
         .transpose()
 }
 
 /// Parses a filter for the small collections, which accept any attribute (compared by the type of
 /// the literal).
 fn loose_filter(text: Option<&str>) -> Result<Option<Expr<String>>, ApiError> {
-    text.filter(|t| !t.trim().is_empty()).map(|t| filter::parse(t).map_err(|err| ApiError::bad_request(err.0))).transpose()
+    text.filter(|t| !t.trim().is_empty())
+        .map(|t| filter::parse(t).map_err(|err| ApiError::bad_request(err.0)))
+        .transpose()
 }
 
 /// A JSON resource seen through its attributes (or, for `/config/hosts`, its top level).
@@ -540,7 +737,11 @@ fn lookup<'a>(item: &'a Value, path: &str, in_attributes: bool) -> Option<&'a Va
     if path == "id" {
         return item.get("id");
     }
-    let root = if in_attributes { item.get("attributes")? } else { item };
+    let root = if in_attributes {
+        item.get("attributes")?
+    } else {
+        item
+    };
     path.split('/').try_fold(root, |value, key| value.get(key))
 }
 
@@ -549,7 +750,10 @@ impl Fields<String> for ValueFields<'_> {
         match lookup(self.item, field, self.in_attributes)? {
             Value::String(text) => Some(FieldValue::Str(text)),
             Value::Bool(b) => Some(FieldValue::Bool(*b)),
-            Value::Number(n) => n.as_i64().map(FieldValue::Int).or_else(|| n.as_f64().map(FieldValue::Float)),
+            Value::Number(n) => n
+                .as_i64()
+                .map(FieldValue::Int)
+                .or_else(|| n.as_f64().map(FieldValue::Float)),
             _ => None,
         }
     }
@@ -557,9 +761,11 @@ impl Fields<String> for ValueFields<'_> {
 
 fn compare_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
     match (a, b) {
-        (Some(Value::Number(a)), Some(Value::Number(b))) => {
-            a.as_f64().unwrap_or_default().partial_cmp(&b.as_f64().unwrap_or_default()).unwrap_or(Ordering::Equal)
-        }
+        (Some(Value::Number(a)), Some(Value::Number(b))) => a
+            .as_f64()
+            .unwrap_or_default()
+            .partial_cmp(&b.as_f64().unwrap_or_default())
+            .unwrap_or(Ordering::Equal),
         (Some(Value::String(a)), Some(Value::String(b))) => a.cmp(b),
         (Some(Value::Bool(a)), Some(Value::Bool(b))) => a.cmp(b),
         (Some(_), None) => Ordering::Less,
@@ -569,16 +775,44 @@ fn compare_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
 }
 
 /// Applies filter and sort to a small collection.
-fn select<'v>(items: &'v [Value], params: &Params, default_sort: Option<&str>, in_attributes: bool) -> Result<Vec<&'v Value>, ApiError> {
+fn select<'v>(
+    items: &'v [Value],
+    params: &Params,
+    default_sort: Option<&str>,
+    in_attributes: bool,
+) -> Result<Vec<&'v Value>, ApiError> {
     let filter = loose_filter(params.get("filter"))?;
-    let mut selected: Vec<&Value> =
-        items.iter().filter(|item| filter.as_ref().is_none_or(|f| f.matches(&ValueFields { item, in_attributes }))).collect();
+    let mut selected: Vec<&Value> = items
+        .iter()
+        .filter(|item| {
+            filter.as_ref().is_none_or(|f| {
+                f.matches(&ValueFields {
+                    item,
+                    in_attributes,
+                })
+            })
+        })
+        .collect();
     if let Some(sort) = params.get("sort").or(default_sort) {
-        for key in sort.split(',').rev().map(str::trim).filter(|k| !k.is_empty()) {
-            let (descending, name) = key.strip_prefix('-').map_or((false, key), |name| (true, name));
+        for key in sort
+            .split(',')
+            .rev()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+        {
+            let (descending, name) = key
+                .strip_prefix('-')
+                .map_or((false, key), |name| (true, name));
             selected.sort_by(|a, b| {
-                let ordering = compare_values(lookup(a, name, in_attributes), lookup(b, name, in_attributes));
-                if descending { ordering.reverse() } else { ordering }
+                let ordering = compare_values(
+                    lookup(a, name, in_attributes),
+                    lookup(b, name, in_attributes),
+                );
+                if descending {
+                    ordering.reverse()
+                } else {
+                    ordering
+                }
             });
         }
     }
@@ -605,7 +839,14 @@ struct OffsetSpec {
 }
 
 /// An offset-paginated envelope around already selected items.
-fn offset_page(selected: Vec<Value>, total: usize, offset: usize, limit: usize, envelope: Envelope, href: impl Fn(usize) -> String) -> Value {
+fn offset_page(
+    selected: Vec<Value>,
+    total: usize,
+    offset: usize,
+    limit: usize,
+    envelope: Envelope,
+    href: impl Fn(usize) -> String,
+) -> Value {
     let mut body = json!({"data": selected});
     if envelope == Envelope::DataOnly {
         return body;
@@ -625,17 +866,30 @@ fn offset_page(selected: Vec<Value>, total: usize, offset: usize, limit: usize, 
 
 /// An opaque cursor over positions in a small list (or job ids, for SLP images).
 fn encode_index_cursor(tag: u8, position: u32) -> String {
-    let check = position.to_be_bytes().iter().fold(tag ^ 0xA5, |acc, b| acc.rotate_left(1) ^ b);
+    let check = position
+        .to_be_bytes()
+        .iter()
+        .fold(tag ^ 0xA5, |acc, b| acc.rotate_left(1) ^ b);
     format!("{tag:02x}{position:08x}{check:02x}")
 }
 
 fn decode_index_cursor(tag: u8, text: &str) -> Result<u32, ApiError> {
-    let invalid = || ApiError::bad_request(format!("Invalid cursor {text:?}: pass back a next/prev value from meta.pagination unchanged."));
+    let invalid = || {
+        ApiError::bad_request(format!(
+            "Invalid cursor {text:?}: pass back a next/prev value from meta.pagination unchanged."
+        ))
+    };
     if text.len() != 12 || !text.is_ascii() {
         return Err(invalid());
     }
-    let byte = |at: usize| text.get(at..at + 2).and_then(|h| u8::from_str_radix(h, 16).ok());
-    let position = text.get(2..10).and_then(|h| u32::from_str_radix(h, 16).ok()).ok_or_else(invalid)?;
+    let byte = |at: usize| {
+        text.get(at..at + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+    };
+    let position = text
+        .get(2..10)
+        .and_then(|h| u32::from_str_radix(h, 16).ok())
+        .ok_or_else(invalid)?;
     if byte(0) != Some(tag) || encode_index_cursor(tag, position) != text.to_ascii_lowercase() {
         return Err(invalid());
     }
@@ -652,84 +906,192 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn dispatch(&self, endpoint: Endpoint, param: Option<&str>, body: &[u8]) -> Result<Reply, ApiError> {
+    fn dispatch(
+        &self,
+        endpoint: Endpoint,
+        param: Option<&str>,
+        body: &[u8],
+    ) -> Result<Reply, ApiError> {
         let resources = &self.estate.resources;
-        let standard = |max| OffsetSpec { default_limit: 10, min_limit: 1, max_limit: max, default_sort: None, envelope: Envelope::Full };
+        let standard = |max| OffsetSpec {
+            default_limit: 10,
+            min_limit: 1,
+            max_limit: max,
+            default_sort: None,
+            envelope: Envelope::Full,
+        };
         match endpoint {
             Endpoint::Jobs => self.jobs(),
             Endpoint::Job => self.job(param.unwrap_or_default()),
             Endpoint::JobsCount => self.jobs_count(body),
-            Endpoint::StorageUnits => self.offset("/storage/storage-units", &resources.storage_units, standard(Some(500))),
-            Endpoint::DiskPools => self.offset("/storage/disk-pools", &resources.disk_pools, standard(Some(500))),
+            Endpoint::StorageUnits => self.offset(
+                "/storage/storage-units",
+                &resources.storage_units,
+                standard(Some(500)),
+            ),
+            Endpoint::DiskPools => self.offset(
+                "/storage/disk-pools",
+                &resources.disk_pools,
+                standard(Some(500)),
+            ),
             Endpoint::Drives => self.offset(
                 "/storage/drives",
                 &resources.drives,
-                OffsetSpec { default_limit: 10, min_limit: 0, max_limit: Some(100), default_sort: None, envelope: Envelope::DataMeta },
+                OffsetSpec {
+                    default_limit: 10,
+                    min_limit: 0,
+                    max_limit: Some(100),
+                    default_sort: None,
+                    envelope: Envelope::DataMeta,
+                },
             ),
-            Endpoint::Alerts => self.offset("/manage/alerts", &resources.alerts, OffsetSpec { min_limit: 0, ..standard(None) }),
+            Endpoint::Alerts => self.offset(
+                "/manage/alerts",
+                &resources.alerts,
+                OffsetSpec {
+                    min_limit: 0,
+                    ..standard(None)
+                },
+            ),
             Endpoint::MalwareScans => {
-                let items: Vec<Value> = resources.malware.iter().map(|item| resources::malware_for_version(item.clone(), self.version)).collect();
-                let spec = OffsetSpec { min_limit: 0, default_sort: Some("-dateOfScan"), ..standard(Some(100)) };
+                let items: Vec<Value> = resources
+                    .malware
+                    .iter()
+                    .map(|item| resources::malware_for_version(item.clone(), self.version))
+                    .collect();
+                let spec = OffsetSpec {
+                    min_limit: 0,
+                    default_sort: Some("-dateOfScan"),
+                    ..standard(Some(100))
+                };
                 self.offset("/malware/latest-scan-results", &items, spec)
             }
             Endpoint::Slos => self.offset(
                 "/servicecatalog/slos",
                 &resources.slos,
-                OffsetSpec { default_limit: 10, min_limit: 0, max_limit: None, default_sort: Some("-name"), envelope: Envelope::DataOnly },
+                OffsetSpec {
+                    default_limit: 10,
+                    min_limit: 0,
+                    max_limit: None,
+                    default_sort: Some("-name"),
+                    envelope: Envelope::DataOnly,
+                },
             ),
-            Endpoint::MediaServers => self.offset("/config/media-servers", &resources::media_servers(&self.estate.tables), standard(Some(500))),
+            Endpoint::MediaServers => self.offset(
+                "/config/media-servers",
+                &resources::media_servers(&self.estate.tables),
+                standard(Some(500)),
+            ),
             Endpoint::LicensingCapacity => {
                 let item = json!({
                     "type": "capacityLicensing",
                     "id": self.estate.tables.primary,
                     "attributes": {"masterConsumptionMB": resources.capacity_mb},
                 });
-                let spec = OffsetSpec { default_limit: 10, min_limit: 0, max_limit: None, default_sort: None, envelope: Envelope::DataMeta };
+                let spec = OffsetSpec {
+                    default_limit: 10,
+                    min_limit: 0,
+                    max_limit: None,
+                    default_sort: None,
+                    envelope: Envelope::DataMeta,
+                };
                 self.offset("/licensing/capacity", &[item], spec)
             }
             Endpoint::TapeMedia => self.cursor_list(&resources.tape_media, 0x71),
             Endpoint::TapeVolumePools => self.cursor_list(&resources.volume_pools, 0x72),
-            Endpoint::RobotsDeviceHosts => Ok(Reply::json(self.version, &json!({"data": resources.device_hosts}))),
+            Endpoint::RobotsDeviceHosts => Ok(Reply::json(
+                self.version,
+                &json!({"data": resources.device_hosts}),
+            )),
             Endpoint::Hosts => {
                 let hosts = resources::hosts(&self.estate.tables, self.now);
                 let selected = select(&hosts, self.params, None, false)?;
                 Ok(Reply::json(self.version, &json!({"hosts": selected})))
             }
-            Endpoint::ServerInfo => Ok(Reply::json(self.version, &resources::server_info(&self.estate.tables))),
+            Endpoint::ServerInfo => Ok(Reply::json(
+                self.version,
+                &resources::server_info(&self.estate.tables),
+            )),
             Endpoint::CatalogImages => self.catalog_images(),
             Endpoint::SlpImages => self.slp_images(),
-            Endpoint::Ping | Endpoint::Login => Err(ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "routing error")),
+            Endpoint::Ping | Endpoint::Login => Err(ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "routing error",
+            )),
         }
     }
 
     fn offset(&self, path: &str, items: &[Value], spec: OffsetSpec) -> Result<Reply, ApiError> {
-        self.params.reject(&["page[after]", "page[before]"], "this collection is paginated with page[offset] and page[limit]")?;
-        let limit = self.params.limit(spec.default_limit, spec.min_limit, spec.max_limit)?;
+        self.params.reject(
+            &["page[after]", "page[before]"],
+            "this collection is paginated with page[offset] and page[limit]",
+        )?;
+        let limit = self
+            .params
+            .limit(spec.default_limit, spec.min_limit, spec.max_limit)?;
         let offset = self.params.offset()?;
         let selected = select(items, self.params, spec.default_sort, true)?;
         let total = selected.len();
-        let page: Vec<Value> = selected.into_iter().skip(offset).take(limit).cloned().collect();
+        let page: Vec<Value> = selected
+            .into_iter()
+            .skip(offset)
+            .take(limit)
+            .cloned()
+            .collect();
         let href = |offset: usize| {
-            self.params.href(self.base_url, path, &[], &[("page[offset]", offset.to_string()), ("page[limit]", limit.to_string())])
+            self.params.href(
+                self.base_url,
+                path,
+                &[],
+                &[
+                    ("page[offset]", offset.to_string()),
+                    ("page[limit]", limit.to_string()),
+                ],
+            )
         };
-        Ok(Reply::json(self.version, &offset_page(page, total, offset, limit, spec.envelope, href)))
+        Ok(Reply::json(
+            self.version,
+            &offset_page(page, total, offset, limit, spec.envelope, href),
+        ))
     }
 
     /// Cursor pagination over a small list (tape media, tape volume pools): `links.pagination`.
     fn cursor_list(&self, items: &[Value], tag: u8) -> Result<Reply, ApiError> {
-        self.params.reject(&["page[offset]"], "this collection is paginated with page[after], page[before] and page[limit]")?;
+        self.params.reject(
+            &["page[offset]"],
+            "this collection is paginated with page[after], page[before] and page[limit]",
+        )?;
         let limit = self.params.limit(10, 0, Some(100))?;
         let filter = loose_filter(self.params.get("filter"))?;
         let positions: Vec<u32> = items
             .iter()
             .enumerate()
-            .filter(|(_, item)| filter.as_ref().is_none_or(|f| f.matches(&ValueFields { item, in_attributes: true })))
+            .filter(|(_, item)| {
+                filter.as_ref().is_none_or(|f| {
+                    f.matches(&ValueFields {
+                        item,
+                        in_attributes: true,
+                    })
+                })
+            })
             .map(|(i, _)| i as u32)
             .collect();
-        let after = self.params.get("page[after]").map(|c| decode_index_cursor(tag, c)).transpose()?;
-        let before = self.params.get("page[before]").map(|c| decode_index_cursor(tag, c)).transpose()?;
+        let after = self
+            .params
+            .get("page[after]")
+            .map(|c| decode_index_cursor(tag, c))
+            .transpose()?;
+        let before = self
+            .params
+            .get("page[before]")
+            .map(|c| decode_index_cursor(tag, c))
+            .transpose()?;
         let page = cursor_window(&positions, after, before, limit);
-        let data: Vec<&Value> = page.items.iter().filter_map(|p| items.get(*p as usize)).collect();
+        let data: Vec<&Value> = page
+            .items
+            .iter()
+            .filter_map(|p| items.get(*p as usize))
+            .collect();
         let mut meta = json!({"limit": limit, "rangeTruncated": page.range_truncated});
         let link = |set: &[(&str, String)]| json!({"href": self.params.href(self.base_url, self.path_of(tag), &["page[after]", "page[before]"], set)});
         let mut links = json!({"self": {"href": self.params.href(self.base_url, self.path_of(tag), &[], &[])}, "first": link(&[])});
@@ -743,7 +1105,10 @@ impl Ctx<'_> {
             links["prev"] = link(&[("page[before]", cursor.clone())]);
             meta["prev"] = json!(cursor);
         }
-        Ok(Reply::json(self.version, &json!({"data": data, "meta": {"pagination": meta}, "links": {"pagination": links}})))
+        Ok(Reply::json(
+            self.version,
+            &json!({"data": data, "meta": {"pagination": meta}, "links": {"pagination": links}}),
+        ))
     }
 
     fn path_of(&self, tag: u8) -> &'static str {
@@ -754,16 +1119,38 @@ impl Ctx<'_> {
     }
 
     fn jobs(&self) -> Result<Reply, ApiError> {
-        self.params.reject(&["page[offset]"], "/admin/jobs uses cursor pagination (page[after], page[before], page[limit])")?;
+        self.params.reject(
+            &["page[offset]"],
+            "/admin/jobs uses cursor pagination (page[after], page[before], page[limit])",
+        )?;
         let limit = self.params.limit(10, 0, Some(100))?;
-        let sort = self.params.get("sort").map(Sort::parse).transpose().map_err(ApiError::bad_request)?.unwrap_or(Sort::DEFAULT);
+        let sort = self
+            .params
+            .get("sort")
+            .map(Sort::parse)
+            .transpose()
+            .map_err(ApiError::bad_request)?
+            .unwrap_or(Sort::DEFAULT);
         let filter = typed_filter(self.params.get("filter"), JOB_FILTER_FIELDS)?;
         let cursor = |name: &str| {
-            self.params.get(name).map(|text| Cursor::decode(text, sort.key).map_err(ApiError::bad_request)).transpose()
+            self.params
+                .get(name)
+                .map(|text| Cursor::decode(text, sort.key).map_err(ApiError::bad_request))
+                .transpose()
         };
-        let query = JobQuery { filter: filter.as_ref(), sort, after: cursor("page[after]")?, before: cursor("page[before]")?, limit };
+        let query = JobQuery {
+            filter: filter.as_ref(),
+            sort,
+            after: cursor("page[after]")?,
+            before: cursor("page[before]")?,
+            limit,
+        };
         let page = self.estate.jobs.query(&self.estate.tables, &query);
-        let ctx = JobContext { base_url: self.base_url, now: self.now, primary: &self.estate.tables.primary };
+        let ctx = JobContext {
+            base_url: self.base_url,
+            now: self.now,
+            primary: &self.estate.tables.primary,
+        };
         let mut out = String::with_capacity(512 + page.ids.len() * 1_800);
         out.push_str("{\"data\":[");
         for (i, (id, cursor)) in page.ids.iter().zip(&page.cursors).enumerate() {
@@ -771,7 +1158,15 @@ impl Ctx<'_> {
                 out.push(',');
             }
             if let Some(job) = self.estate.jobs.get(u64::from(*id)) {
-                write_job(&mut out, JobRef { job, tables: &self.estate.tables }, Some(&cursor.encode()), &ctx);
+                write_job(
+                    &mut out,
+                    JobRef {
+                        job,
+                        tables: &self.estate.tables,
+                    },
+                    Some(&cursor.encode()),
+                    &ctx,
+                );
             }
         }
         out.push_str("],");
@@ -798,27 +1193,50 @@ impl Ctx<'_> {
     }
 
     fn job(&self, id: &str) -> Result<Reply, ApiError> {
-        let id: u64 = id.parse().map_err(|_| ApiError::bad_request(format!("Invalid jobId {id:?}: expected an integer.")))?;
-        let job = self
-            .estate
-            .jobs
-            .get(id)
-            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("The job with jobId {id} was not found.")))?;
-        let ctx = JobContext { base_url: self.base_url, now: self.now, primary: &self.estate.tables.primary };
+        let id: u64 = id.parse().map_err(|_| {
+            ApiError::bad_request(format!("Invalid jobId {id:?}: expected an integer."))
+        })?;
+        let job = self.estate.jobs.get(id).ok_or_else(|| {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("The job with jobId {id} was not found."),
+            )
+        })?;
+        let ctx = JobContext {
+            base_url: self.base_url,
+            now: self.now,
+            primary: &self.estate.tables.primary,
+        };
         let mut out = String::from("{\"data\":");
-        write_job(&mut out, JobRef { job, tables: &self.estate.tables }, None, &ctx);
+        write_job(
+            &mut out,
+            JobRef {
+                job,
+                tables: &self.estate.tables,
+            },
+            None,
+            &ctx,
+        );
         out.push('}');
         Ok(Reply::json_text(self.version, out))
     }
 
     fn jobs_count(&self, body: &[u8]) -> Result<Reply, ApiError> {
-        let request: Value = serde_json::from_slice(body)
-            .map_err(|err| ApiError::bad_request(format!("The jobs count request body is not valid JSON: {err}")))?;
-        let data = request.get("data").ok_or_else(|| ApiError::bad_request("The jobs count request needs a data object."))?;
+        let request: Value = serde_json::from_slice(body).map_err(|err| {
+            ApiError::bad_request(format!(
+                "The jobs count request body is not valid JSON: {err}"
+            ))
+        })?;
+        let data = request
+            .get("data")
+            .ok_or_else(|| ApiError::bad_request("The jobs count request needs a data object."))?;
         if data.get("type").and_then(Value::as_str) != Some("jobCount") {
             return Err(ApiError::bad_request("data.type must be \"jobCount\"."));
         }
-        let filter_text = data.pointer("/attributes/filter").and_then(Value::as_str).unwrap_or_default();
+        let filter_text = data
+            .pointer("/attributes/filter")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let filter = typed_filter(Some(filter_text), JOB_FILTER_FIELDS)?;
         let count = self.estate.jobs.count(&self.estate.tables, filter.as_ref());
         let body = json!({"data": {"type": "jobCount", "id": "0", "attributes": {"count": count, "filter": filter_text}}});
@@ -826,16 +1244,33 @@ impl Ctx<'_> {
     }
 
     /// The backup-time window of a catalog query: the filter's bounds, defaulting to the last 24 hours.
-    fn image_window(&self, filter: Option<&Expr<ImageField>>, default_last_24h: bool) -> (u32, u32) {
+    fn image_window(
+        &self,
+        filter: Option<&Expr<ImageField>>,
+        default_last_24h: bool,
+    ) -> (u32, u32) {
         let bounds = filter.map_or(filter::Bounds::NONE, |f| f.bounds(&ImageField::BackupTime));
-        let secs = |ms: i64| u32::try_from(ms.div_euclid(1000).clamp(0, i64::from(u32::MAX))).unwrap_or(0);
-        let lo = bounds.lo.map_or(if default_last_24h { self.now.saturating_sub(86_400) } else { 0 }, |ms| secs(ms + 999));
-        let hi = bounds.hi.map_or(if default_last_24h { self.now } else { u32::MAX }, secs);
+        let secs =
+            |ms: i64| u32::try_from(ms.div_euclid(1000).clamp(0, i64::from(u32::MAX))).unwrap_or(0);
+        let lo = bounds.lo.map_or(
+            if default_last_24h {
+                self.now.saturating_sub(86_400)
+            } else {
+                0
+            },
+            |ms| secs(ms + 999),
+        );
+        let hi = bounds
+            .hi
+            .map_or(if default_last_24h { self.now } else { u32::MAX }, secs);
         (lo, hi)
     }
 
     fn catalog_images(&self) -> Result<Reply, ApiError> {
-        self.params.reject(&["page[after]", "page[before]"], "/catalog/images is paginated with page[offset] and page[limit]")?;
+        self.params.reject(
+            &["page[after]", "page[before]"],
+            "/catalog/images is paginated with page[offset] and page[limit]",
+        )?;
         let limit = self.params.limit(10, 1, Some(100))?;
         let offset = self.params.offset()?;
         let fields = catalog::image_fields(self.version);
@@ -850,8 +1285,14 @@ impl Ctx<'_> {
             if !catalog::is_image(job) {
                 continue;
             }
-            let image = ImageRef { job: JobRef { job, tables }, now: self.now };
-            if filter.as_ref().is_some_and(|f| !catalog::image_matches(f, &image)) {
+            let image = ImageRef {
+                job: JobRef { job, tables },
+                now: self.now,
+            };
+            if filter
+                .as_ref()
+                .is_some_and(|f| !catalog::image_matches(f, &image))
+            {
                 continue;
             }
             if total >= offset && page.len() < limit {
@@ -864,27 +1305,56 @@ impl Ctx<'_> {
             map.remove("page");
             map.remove("pages");
         }
-        Ok(Reply::json(self.version, &json!({"data": page, "meta": {"pagination": pagination}})))
+        Ok(Reply::json(
+            self.version,
+            &json!({"data": page, "meta": {"pagination": pagination}}),
+        ))
     }
 
     fn slp_images(&self) -> Result<Reply, ApiError> {
         const TAG: u8 = 0x73;
-        self.params.reject(&["page[offset]"], "/catalog/slp-images uses cursor pagination (page[after], page[before], page[limit])")?;
+        self.params.reject(
+            &["page[offset]"],
+            "/catalog/slp-images uses cursor pagination (page[after], page[before], page[limit])",
+        )?;
         let limit = self.params.limit(100, 0, Some(1_000))?;
         let filter = typed_filter(self.params.get("filter"), catalog::SLP_IMAGE_FIELDS)?;
         let (lo, hi) = self.image_window(filter.as_ref(), false);
-        let after = self.params.get("page[after]").map(|c| decode_index_cursor(TAG, c)).transpose()?;
-        let before = self.params.get("page[before]").map(|c| decode_index_cursor(TAG, c)).transpose()?;
+        let after = self
+            .params
+            .get("page[after]")
+            .map(|c| decode_index_cursor(TAG, c))
+            .transpose()?;
+        let before = self
+            .params
+            .get("page[before]")
+            .map(|c| decode_index_cursor(TAG, c))
+            .transpose()?;
         let tables = &self.estate.tables;
         let store = &self.estate.jobs;
         // Newest first: walk job ids downwards. Positions are job ids, so cursors survive live changes.
         let matches = |job: &crate::jobs::Job| {
             catalog::is_slp_image(job, tables)
-                && filter.as_ref().is_none_or(|f| catalog::image_matches(f, &ImageRef { job: JobRef { job, tables }, now: self.now }))
+                && filter.as_ref().is_none_or(|f| {
+                    catalog::image_matches(
+                        f,
+                        &ImageRef {
+                            job: JobRef { job, tables },
+                            now: self.now,
+                        },
+                    )
+                })
         };
         let range = store.start_range(lo, hi);
         let jobs = store.jobs();
-        let newest_first = || range.clone().rev().filter_map(|idx| jobs.get(idx)).filter(|job| matches(job)).map(|job| job.id);
+        let newest_first = || {
+            range
+                .clone()
+                .rev()
+                .filter_map(|idx| jobs.get(idx))
+                .filter(|job| matches(job))
+                .map(|job| job.id)
+        };
         let mut ids: Vec<u32>;
         let mut range_truncated = false;
         let (more_after, more_before);
@@ -893,7 +1363,9 @@ impl Ctx<'_> {
             let start = ids.len().saturating_sub(limit);
             more_before = start > 0;
             ids.drain(..start);
-            more_after = ids.last().is_some_and(|last| newest_first().any(|id| id < *last));
+            more_after = ids
+                .last()
+                .is_some_and(|last| newest_first().any(|id| id < *last));
         } else {
             ids = newest_first()
                 .filter(|id| after.is_none_or(|a| *id < a))
@@ -904,12 +1376,20 @@ impl Ctx<'_> {
             ids.truncate(limit);
             range_truncated = overflow && before.is_some();
             more_after = overflow;
-            more_before = after.is_some() && ids.first().is_some_and(|first| newest_first().any(|id| id > *first));
+            more_before = after.is_some()
+                && ids
+                    .first()
+                    .is_some_and(|first| newest_first().any(|id| id > *first));
         }
         let data: Vec<Value> = ids
             .iter()
             .filter_map(|id| store.get(u64::from(*id)))
-            .map(|job| catalog::slp_image_value(&ImageRef { job: JobRef { job, tables }, now: self.now }))
+            .map(|job| {
+                catalog::slp_image_value(&ImageRef {
+                    job: JobRef { job, tables },
+                    now: self.now,
+                })
+            })
             .collect();
         let mut pagination = json!({"limit": limit, "rangeTruncated": range_truncated});
         let paging = ["page[after]", "page[before]"];
@@ -928,7 +1408,10 @@ impl Ctx<'_> {
             links["prev"] = json!({"href": self.params.href(self.base_url, path, &paging, &[("page[before]", cursor.clone())])});
             pagination["prev"] = json!(cursor);
         }
-        Ok(Reply::json(self.version, &json!({"data": data, "meta": {"pagination": pagination}, "links": links})))
+        Ok(Reply::json(
+            self.version,
+            &json!({"data": data, "meta": {"pagination": pagination}, "links": links}),
+        ))
     }
 }
 
@@ -940,19 +1423,44 @@ struct Window {
     range_truncated: bool,
 }
 
-fn cursor_window(positions: &[u32], after: Option<u32>, before: Option<u32>, limit: usize) -> Window {
+fn cursor_window(
+    positions: &[u32],
+    after: Option<u32>,
+    before: Option<u32>,
+    limit: usize,
+) -> Window {
     let start = after.map_or(0, |a| positions.partition_point(|p| *p <= a));
-    let end = before.map_or(positions.len(), |b| positions.partition_point(|p| *p < b)).max(start);
+    let end = before
+        .map_or(positions.len(), |b| positions.partition_point(|p| *p < b))
+        .max(start);
     let available = positions.get(start..end).unwrap_or_default();
     let (items, truncated_front, truncated_back) = if before.is_some() && after.is_none() {
         let from = available.len().saturating_sub(limit);
-        (available.get(from..).unwrap_or_default().to_vec(), from > 0, false)
+        (
+            available.get(from..).unwrap_or_default().to_vec(),
+            from > 0,
+            false,
+        )
     } else {
-        (available.iter().take(limit).copied().collect::<Vec<_>>(), false, available.len() > limit)
+        (
+            available.iter().take(limit).copied().collect::<Vec<_>>(),
+            false,
+            available.len() > limit,
+        )
     };
-    let next = items.last().copied().filter(|last| positions.last().is_some_and(|max| max > last));
-    let prev = items.first().copied().filter(|first| positions.first().is_some_and(|min| min < first) && (after.is_some() || truncated_front));
-    Window { items, next, prev, range_truncated: truncated_back && before.is_some() }
+    let next = items
+        .last()
+        .copied()
+        .filter(|last| positions.last().is_some_and(|max| max > last));
+    let prev = items.first().copied().filter(|first| {
+        positions.first().is_some_and(|min| min < first) && (after.is_some() || truncated_front)
+    });
+    Window {
+        items,
+        next,
+        prev,
+        range_truncated: truncated_back && before.is_some(),
+    }
 }
 
 /// `/_sim/*`: runtime control and introspection (no authentication, not counted).
@@ -960,16 +1468,28 @@ async fn control(shared: &Shared, req: Request<Incoming>, rest: &str) -> Respons
     let method = req.method().clone();
     let body = match Limited::new(req.into_body(), MAX_BODY).collect().await {
         Ok(collected) => collected.to_bytes(),
-        Err(_) => return control_reply(StatusCode::BAD_REQUEST, &json!({"error": "the request body could not be read"})),
+        Err(_) => {
+            return control_reply(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": "the request body could not be read"}),
+            );
+        }
     };
     match (method, rest.trim_end_matches('/')) {
-        (Method::GET, "faults") => control_reply(StatusCode::OK, &json!(lock(&shared.faults).faults())),
+        (Method::GET, "faults") => {
+            control_reply(StatusCode::OK, &json!(lock(&shared.faults).faults()))
+        }
         (Method::POST | Method::PUT, "faults") => match serde_json::from_slice::<Faults>(&body) {
             Ok(faults) => match shared.set_faults(faults).await {
                 Ok(()) => control_reply(StatusCode::OK, &json!(lock(&shared.faults).faults())),
-                Err(err) => control_reply(StatusCode::BAD_REQUEST, &json!({"error": err.to_string()})),
+                Err(err) => {
+                    control_reply(StatusCode::BAD_REQUEST, &json!({"error": err.to_string()}))
+                }
             },
-            Err(err) => control_reply(StatusCode::BAD_REQUEST, &json!({"error": format!("invalid faults JSON: {err}")})),
+            Err(err) => control_reply(
+                StatusCode::BAD_REQUEST,
+                &json!({"error": format!("invalid faults JSON: {err}")}),
+            ),
         },
         (Method::DELETE, "faults") => {
             let _ = shared.set_faults(Faults::default()).await;
@@ -981,13 +1501,19 @@ async fn control(shared: &Shared, req: Request<Incoming>, rest: &str) -> Respons
             control_reply(StatusCode::NO_CONTENT, &Value::Null)
         }
         (Method::POST, "changes") => {
-            let count = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v.get("count").and_then(Value::as_u64));
+            let count = serde_json::from_slice::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("count").and_then(Value::as_u64));
             match count {
                 Some(count) => {
-                    let changed = shared.apply_changes(usize::try_from(count).unwrap_or(usize::MAX));
+                    let changed =
+                        shared.apply_changes(usize::try_from(count).unwrap_or(usize::MAX));
                     control_reply(StatusCode::OK, &json!({"changed": changed}))
                 }
-                None => control_reply(StatusCode::BAD_REQUEST, &json!({"error": "send {\"count\": <number of changes>}"})),
+                None => control_reply(
+                    StatusCode::BAD_REQUEST,
+                    &json!({"error": "send {\"count\": <number of changes>}"}),
+                ),
             }
         }
         (method, path) => control_reply(
@@ -1001,8 +1527,13 @@ fn control_reply(status: StatusCode, value: &Value) -> Response<SimBody> {
     let mut response = if status == StatusCode::NO_CONTENT {
         Response::new(SimBody::empty())
     } else {
-        let mut response = Response::new(SimBody::full(serde_json::to_vec(value).unwrap_or_default()));
-        insert(response.headers_mut(), header::CONTENT_TYPE, "application/json");
+        let mut response =
+            Response::new(SimBody::full(serde_json::to_vec(value).unwrap_or_default()));
+        insert(
+            response.headers_mut(),
+            header::CONTENT_TYPE,
+            "application/json",
+        );
         response
     };
     *response.status_mut() = status;
@@ -1015,12 +1546,32 @@ mod tests {
 
     #[test]
     fn routing_knows_templates_methods_and_release_gaps() {
-        assert!(matches!(route(&Method::GET, "/admin/jobs/42", Release::V11_2), Routed::Found { endpoint: Endpoint::Job, param: Some(ref p), .. } if p == "42"));
-        assert!(matches!(route(&Method::GET, "/admin/jobs/", Release::V11_2), Routed::Found { endpoint: Endpoint::Jobs, .. }));
-        assert!(matches!(route(&Method::DELETE, "/admin/jobs", Release::V11_2), Routed::MethodNotAllowed { .. }));
-        assert!(matches!(route(&Method::GET, "/storage/tape-media", Release::V10_3), Routed::NotFound));
-        assert!(matches!(route(&Method::GET, "/storage/tape-media", Release::V10_5), Routed::Found { .. }));
-        assert!(matches!(route(&Method::GET, "/nope", Release::V11_2), Routed::NotFound));
+        assert!(
+            matches!(route(&Method::GET, "/admin/jobs/42", Release::V11_2), Routed::Found { endpoint: Endpoint::Job, param: Some(ref p), .. } if p == "42")
+        );
+        assert!(matches!(
+            route(&Method::GET, "/admin/jobs/", Release::V11_2),
+            Routed::Found {
+                endpoint: Endpoint::Jobs,
+                ..
+            }
+        ));
+        assert!(matches!(
+            route(&Method::DELETE, "/admin/jobs", Release::V11_2),
+            Routed::MethodNotAllowed { .. }
+        ));
+        assert!(matches!(
+            route(&Method::GET, "/storage/tape-media", Release::V10_3),
+            Routed::NotFound
+        ));
+        assert!(matches!(
+            route(&Method::GET, "/storage/tape-media", Release::V10_5),
+            Routed::Found { .. }
+        ));
+        assert!(matches!(
+            route(&Method::GET, "/nope", Release::V11_2),
+            Routed::NotFound
+        ));
     }
 
     #[test]

@@ -60,7 +60,10 @@ pub(crate) struct Shared {
 
 impl fmt::Debug for Shared {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Shared").field("release", &self.release).field("base_url", &self.base_url).finish_non_exhaustive()
+        f.debug_struct("Shared")
+            .field("release", &self.release)
+            .field("base_url", &self.base_url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -70,20 +73,30 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 impl Shared {
     /// Replaces the faults; a change of the connection fault takes effect before this returns.
-    pub(crate) async fn set_faults(&self, faults: Faults) -> Result<(), crate::faults::InvalidFaults> {
+    pub(crate) async fn set_faults(
+        &self,
+        faults: Faults,
+    ) -> Result<(), crate::faults::InvalidFaults> {
         faults.validate()?;
         let listen = faults.connection != Some(ConnectionFault::Refuse);
         lock(&self.faults).set(faults);
         self.faults_changed.notify_waiters();
         let mut listening = self.listening.subscribe();
         // The accept loop confirms by publishing its listening state; don't hang if it is gone.
-        let _ = tokio::time::timeout(Duration::from_secs(2), listening.wait_for(|state| *state == listen)).await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(2),
+            listening.wait_for(|state| *state == listen),
+        )
+        .await;
         Ok(())
     }
 
     pub(crate) fn apply_changes(&self, count: usize) -> usize {
         let now = self.clock.now();
-        self.estate.write().unwrap_or_else(PoisonError::into_inner).apply_changes(count, now)
+        self.estate
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .apply_changes(count, now)
     }
 }
 
@@ -134,7 +147,13 @@ impl fmt::Debug for ServerBuilder {
         f.debug_struct("ServerBuilder")
             .field("listen", &self.listen)
             .field("api_key", &"<redacted>")
-            .field("credentials", &self.credentials.as_ref().map(|(user, _)| (user, "<redacted>")))
+            .field(
+                "credentials",
+                &self
+                    .credentials
+                    .as_ref()
+                    .map(|(user, _)| (user, "<redacted>")),
+            )
             .field("release", &self.release)
             .field("jobs", &self.jobs)
             .field("clients", &self.clients)
@@ -301,16 +320,34 @@ impl ServerBuilder {
             return Err(SimError::Config("the API key must not be empty".into()));
         }
         if self.jobs > 50_000_000 {
-            return Err(SimError::Config(format!("jobs = {}: at most 50,000,000 are supported", self.jobs)));
+            return Err(SimError::Config(format!(
+                "jobs = {}: at most 50,000,000 are supported",
+                self.jobs
+            )));
         }
-        if self.window < Duration::from_secs(60) || self.window > Duration::from_secs(3_650 * 86_400) {
-            return Err(SimError::Config(format!("window = {:?}: use between one minute and ten years", self.window)));
+        if self.window < Duration::from_secs(60)
+            || self.window > Duration::from_secs(3_650 * 86_400)
+        {
+            return Err(SimError::Config(format!(
+                "window = {:?}: use between one minute and ten years",
+                self.window
+            )));
         }
         if !(self.jobs_per_minute.is_finite() && self.jobs_per_minute >= 0.0) {
-            return Err(SimError::Config(format!("jobs_per_minute = {}: use a number >= 0", self.jobs_per_minute)));
+            return Err(SimError::Config(format!(
+                "jobs_per_minute = {}: use a number >= 0",
+                self.jobs_per_minute
+            )));
         }
-        if self.clients == 0 || self.storage_units == 0 || self.media_servers == 0 || self.media_servers > 255 {
-            return Err(SimError::Config("clients and storage units must be at least 1, media servers between 1 and 255".into()));
+        if self.clients == 0
+            || self.storage_units == 0
+            || self.media_servers == 0
+            || self.media_servers > 255
+        {
+            return Err(SimError::Config(
+                "clients and storage units must be at least 1, media servers between 1 and 255"
+                    .into(),
+            ));
         }
         self.faults.validate()?;
         Ok(())
@@ -319,8 +356,16 @@ impl ServerBuilder {
     /// Binds, generates the estate and starts serving.
     pub async fn spawn(self) -> Result<SimHandle, SimError> {
         self.validate()?;
-        let listener = TcpListener::bind(self.listen).await.map_err(|source| SimError::Bind { addr: self.listen, source })?;
-        let addr = listener.local_addr().map_err(|source| SimError::Bind { addr: self.listen, source })?;
+        let listener = TcpListener::bind(self.listen)
+            .await
+            .map_err(|source| SimError::Bind {
+                addr: self.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| SimError::Bind {
+            addr: self.listen,
+            source,
+        })?;
         let (tls_config, tls_cert_pem) = match &self.tls {
             Some(tls) => {
                 let (config, pem) = tls::server_config(tls)?;
@@ -328,9 +373,20 @@ impl ServerBuilder {
             }
             None => (None, None),
         };
-        let scheme = if tls_config.is_some() { "https" } else { "http" };
-        let host = if addr.ip().is_unspecified() { IpAddr::V4(Ipv4Addr::LOCALHOST) } else { addr.ip() };
-        let base_url = format!("{scheme}://{}/netbackup", SocketAddr::new(host, addr.port()));
+        let scheme = if tls_config.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let host = if addr.ip().is_unspecified() {
+            IpAddr::V4(Ipv4Addr::LOCALHOST)
+        } else {
+            addr.ip()
+        };
+        let base_url = format!(
+            "{scheme}://{}/netbackup",
+            SocketAddr::new(host, addr.port())
+        );
         let anchor = self.now.unwrap_or_else(jiff::Timestamp::now).as_second();
         let config = EstateConfig {
             seed: self.seed,
@@ -364,21 +420,47 @@ impl ServerBuilder {
             faults: Mutex::new(FaultState::new(self.faults, self.seed)),
             faults_changed: Notify::new(),
             listening,
-            clock: SimClock { anchor_secs: anchor, started: tokio::time::Instant::now() },
+            clock: SimClock {
+                anchor_secs: anchor,
+                started: tokio::time::Instant::now(),
+            },
             base_url: base_url.clone(),
             base_latency: self.latency,
             shutdown: shutdown_rx.clone(),
         });
         tracing::info!(%base_url, release = %self.release, jobs = self.jobs, seed = self.seed, "nbu-sim listening");
-        let mut tasks = vec![tokio::spawn(accept_loop(Arc::clone(&shared), listener, addr, tls_config, shutdown_rx.clone()))];
+        let mut tasks = vec![tokio::spawn(accept_loop(
+            Arc::clone(&shared),
+            listener,
+            addr,
+            tls_config,
+            shutdown_rx.clone(),
+        ))];
         if self.jobs_per_minute > 0.0 {
-            tasks.push(tokio::spawn(live_loop(Arc::clone(&shared), self.jobs_per_minute, shutdown_rx)));
+            tasks.push(tokio::spawn(live_loop(
+                Arc::clone(&shared),
+                self.jobs_per_minute,
+                shutdown_rx,
+            )));
         }
-        Ok(SimHandle { shared, addr, base_url, shutdown: shutdown_tx, tasks, tls_cert_pem })
+        Ok(SimHandle {
+            shared,
+            addr,
+            base_url,
+            shutdown: shutdown_tx,
+            tasks,
+            tls_cert_pem,
+        })
     }
 }
 
-async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, addr: SocketAddr, tls: Option<TlsAcceptor>, mut shutdown: watch::Receiver<bool>) {
+async fn accept_loop(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    addr: SocketAddr,
+    tls: Option<TlsAcceptor>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let graceful = GracefulShutdown::new();
     let mut listener = Some(listener);
     loop {
@@ -436,16 +518,29 @@ async fn accept_loop(shared: Arc<Shared>, listener: TcpListener, addr: SocketAdd
     let _ = tokio::time::timeout(Duration::from_secs(2), graceful.shutdown()).await;
 }
 
-fn spawn_connection(shared: Arc<Shared>, stream: TcpStream, tls: Option<TlsAcceptor>, graceful: &GracefulShutdown) {
+fn spawn_connection(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    tls: Option<TlsAcceptor>,
+    graceful: &GracefulShutdown,
+) {
     let watcher = graceful.watcher();
     tokio::spawn(async move {
         let service = service_fn(move |req| crate::routes::serve(Arc::clone(&shared), req));
         let mut builder = http1::Builder::new();
         builder.timer(TokioTimer::new()).keep_alive(true);
         let result = match tls {
-            None => watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await,
+            None => {
+                watcher
+                    .watch(builder.serve_connection(TokioIo::new(stream), service))
+                    .await
+            }
             Some(acceptor) => match acceptor.accept(stream).await {
-                Ok(stream) => watcher.watch(builder.serve_connection(TokioIo::new(stream), service)).await,
+                Ok(stream) => {
+                    watcher
+                        .watch(builder.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
                 Err(err) => {
                     tracing::debug!(error = %err, "TLS handshake failed");
                     return;
@@ -521,7 +616,8 @@ impl SimHandle {
 
     /// The simulator's clock (the end of the generated history plus time since spawn).
     pub fn now(&self) -> jiff::Timestamp {
-        jiff::Timestamp::from_second(i64::from(self.shared.clock.now())).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+        jiff::Timestamp::from_second(i64::from(self.shared.clock.now()))
+            .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
     }
 
     /// Request counters so far.
@@ -558,8 +654,22 @@ impl SimHandle {
 
     /// The ground truth: every job as the simulator holds it, in job id order.
     pub fn jobs(&self) -> Vec<JobInfo> {
-        let estate = self.shared.estate.read().unwrap_or_else(PoisonError::into_inner);
-        estate.jobs.jobs().iter().map(|job| JobInfo::from_ref(JobRef { job, tables: &estate.tables })).collect()
+        let estate = self
+            .shared
+            .estate
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        estate
+            .jobs
+            .jobs()
+            .iter()
+            .map(|job| {
+                JobInfo::from_ref(JobRef {
+                    job,
+                    tables: &estate.tables,
+                })
+            })
+            .collect()
     }
 
     /// Stops accepting, releases stalled requests, and waits (up to a few seconds) for open

@@ -33,15 +33,28 @@ impl Stats {
 
     /// Responses `endpoint` answered with `status`.
     pub fn responses(&self, endpoint: &str, status: u16) -> u64 {
-        self.endpoints.get(endpoint).and_then(|e| e.statuses.get(&status)).copied().unwrap_or(0)
+        self.endpoints
+            .get(endpoint)
+            .and_then(|e| e.statuses.get(&status))
+            .copied()
+            .unwrap_or(0)
     }
 
     pub(crate) fn record_request(&mut self, endpoint: &str) {
         self.total += 1;
-        self.endpoints.entry(endpoint.to_owned()).or_default().requests += 1;
+        self.endpoints
+            .entry(endpoint.to_owned())
+            .or_default()
+            .requests += 1;
     }
 
     pub(crate) fn record_status(&mut self, endpoint: &str, status: u16) {
-        *self.endpoints.entry(endpoint.to_owned()).or_default().statuses.entry(status).or_default() += 1;
+        *self
+            .endpoints
+            .entry(endpoint.to_owned())
+            .or_default()
+            .statuses
+            .entry(status)
+            .or_default() += 1;
     }
 }

@@ -13,6 +13,7 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Span, SpanRelativeTo, Timestamp};
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
+use serde_json::Value;
 
 /// One JSON value as this module reads it: a scalar, or `Absent` for `null`, arrays and objects
 /// (an unexpected shape is absent, not fatal).
@@ -125,12 +126,8 @@ pub(crate) fn opt_i64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D:
 
 /// `v` as an integer when it has no fractional part and fits.
 fn whole(v: f64) -> Option<i64> {
-    #[allow(
-        clippy::cast_possible_truncation,
-        reason = "range and fraction are checked just before the cast"
-    )]
-    let as_int = v as i64;
-    (v.fract() == 0.0 && v >= i64::MIN as f64 && v < i64::MAX as f64).then_some(as_int)
+    // The cast saturates; the range check keeps saturated values out.
+    (v.fract() == 0.0 && v >= i64::MIN as f64 && v < i64::MAX as f64).then_some(v as i64)
 }
 
 /// An optional non-negative integer; negative values (NetBackup's "unknown" sentinels such as
@@ -162,31 +159,40 @@ pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, 
     })
 }
 
-/// An optional list of strings; scalar items become text, other items are dropped.
+/// An optional list of strings; scalar items become text, other items are dropped, and a lone
+/// scalar becomes a one-item list.
 pub(crate) fn opt_text_list<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Vec<String>>, D::Error> {
-    Ok(Option::<Vec<Scalar>>::deserialize(d)?
-        .map(|items| items.into_iter().filter_map(Scalar::into_text).collect()))
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => Some(items.iter().filter_map(value_text).collect()),
+        Value::Object(_) => None,
+        scalar => value_text(&scalar).map(|text| vec![text]),
+    })
 }
 
 /// An optional string-to-string map; scalar values become text, other values are dropped.
 pub(crate) fn opt_text_map<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<BTreeMap<String, String>>, D::Error> {
-    Ok(
-        Option::<BTreeMap<String, Scalar>>::deserialize(d)?.map(|entries| {
+    Ok(match Value::deserialize(d)? {
+        Value::Object(entries) => Some(
             entries
-                .into_iter()
-                .filter_map(|(key, value)| Some((key, value.into_text()?)))
-                .collect()
-        }),
-    )
+                .iter()
+                .filter_map(|(key, value)| Some((key.clone(), value_text(value)?)))
+                .collect(),
+        ),
+        _ => None,
+    })
 }
 
-impl<'de> Deserialize<'de> for Scalar {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        scalar(d)
+/// A scalar JSON value as text.
+fn value_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(text) => Some(text.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Null | Value::Array(_) | Value::Object(_) => None,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Integration tests of nbu-api: one binary, one module per area.
 
-// Core: HTTP behaviour of the client against wiremock.
+// Core: the client over HTTP (wiremock, the simulator, a loopback TLS server).
 mod auth;
 mod endpoints;
 mod negotiation;

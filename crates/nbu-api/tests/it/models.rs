@@ -72,20 +72,18 @@ fn key_paths(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
 /// Decodes a fixture as `T`, checks that no field of the fixture was lost (a misspelt or
 /// forgotten field shows up here), and snapshots the typed value.
 fn check<T: DeserializeOwned + Serialize>(version: &str, name: &str) {
-    let raw: Value = serde_json::from_str(&fixture_text(version, name)).expect("fixture is JSON");
+    // 10.0 names the impacted-file count differently; the model keeps the newer name.
+    let raw_text =
+        fixture_text(version, name).replace("\"noOfFilesImpacted\"", "\"numberOfFilesImpacted\"");
+    let raw: Value = serde_json::from_str(&raw_text)
+        .unwrap_or_else(|e| panic!("{version}/{name}.json is not JSON: {e}"));
     let typed: T = decode(version, name);
-    let typed = without_nulls(serde_json::to_value(&typed).expect("models serialize"));
+    let typed = serde_json::to_value(&typed)
+        .unwrap_or_else(|e| panic!("{version}/{name}.json: re-serializing: {e}"));
+    let typed = without_nulls(typed);
 
     let (mut sent, mut kept) = (BTreeSet::new(), BTreeSet::new());
-    // 10.0 names the impacted-file count differently; the model keeps the newer name.
-    let raw_text = serde_json::to_string(&raw)
-        .expect("JSON serializes")
-        .replace("\"noOfFilesImpacted\"", "\"numberOfFilesImpacted\"");
-    key_paths(
-        &serde_json::from_str(&raw_text).expect("JSON"),
-        "",
-        &mut sent,
-    );
+    key_paths(&raw, "", &mut sent);
     key_paths(&typed, "", &mut kept);
     let lost: Vec<_> = sent.difference(&kept).collect();
     assert!(
@@ -481,4 +479,48 @@ fn plain_json_endpoints_decode() {
 
     let capacity: List<LicensingCapacity> = decode("14.0", "licensing-capacity");
     assert_eq!(capacity.data[0].master_consumption_mb, Some(5_242_880.5));
+}
+
+#[test]
+fn text_collections_are_lenient() {
+    let alert: Alert = serde_json::from_value(json!({
+        "tags": [1, null, "JOB", { "x": 1 }, true],
+        "params": { "jobId": 4, "clientName": "c1", "nested": { "x": 1 }, "none": null }
+    }))
+    .unwrap();
+    assert_eq!(
+        alert.tags,
+        Some(vec!["1".into(), "JOB".into(), "true".into()])
+    );
+    let params = alert.params.unwrap();
+    assert_eq!(params.len(), 2);
+    assert_eq!(
+        (params["jobId"].as_str(), params["clientName"].as_str()),
+        ("4", "c1")
+    );
+
+    let lone: Alert = serde_json::from_value(json!({ "tags": "JOB", "params": "odd" })).unwrap();
+    assert_eq!((lone.tags, lone.params), (Some(vec!["JOB".into()]), None));
+    let severity: Alert = serde_json::from_value(json!({ "severity": "warning" })).unwrap();
+    assert_eq!(severity.severity, Some(AlertSeverity::Warning));
+}
+
+/// The simulator serves these types: what they write must read back the same.
+#[test]
+fn typed_values_round_trip_through_json() {
+    fn round_trip<T>(version: &str, name: &str)
+    where
+        T: DeserializeOwned + Serialize + PartialEq + std::fmt::Debug,
+    {
+        let typed: T = decode(version, name);
+        let again: T = serde_json::from_value(serde_json::to_value(&typed).unwrap()).unwrap();
+        assert_eq!(typed, again, "{version}/{name}.json");
+    }
+    round_trip::<List<Job>>("14.0", "jobs-schema");
+    round_trip::<List<Job>>("10.0", "jobs");
+    round_trip::<List<StorageUnit>>("13.0", "storage-units");
+    round_trip::<List<Drive>>("13.0", "drives");
+    round_trip::<List<CatalogImage>>("14.0", "catalog-images");
+    round_trip::<List<MalwareScanResult>>("10.0", "malware-latest-scan-results");
+    round_trip::<HostsDocument>("14.0", "hosts");
 }

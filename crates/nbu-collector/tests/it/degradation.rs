@@ -10,7 +10,7 @@ fn spec(sim: &nbu_sim::SimHandle, timeout: Duration) -> SiteSpec {
     let client = Client::builder(&sim.base_url())
         .api_key(sim.api_key())
         // Configured: negotiation would otherwise probe the endpoint a test stalls.
-        .api_version("14.0".parse().unwrap())
+        .version("14.0".parse().unwrap())
         .build()
         .unwrap();
     SiteSpec {
@@ -62,7 +62,14 @@ async fn a_failing_storage_endpoint_leaves_jobs_fresh_and_storage_stale() {
     })
     .await;
 
-    sim.set_faults(nbu_sim::Faults::error_rate(1.0, 500).on_path("/storage"));
+    sim.set_faults(nbu_sim::Faults {
+        error_rate: 1.0,
+        error_status: Some(500),
+        path_prefix: Some("/storage".to_owned()),
+        ..nbu_sim::Faults::default()
+    })
+    .await
+    .unwrap();
     let degraded = wait_until(&publisher, "storage failing", |t| t.contains(&line("nbu_collector_success", "storage", "0"))).await;
     assert!(degraded.contains(&line("nbu_collector_stale", "storage", "1")));
     assert!(degraded.contains("nbu_disk_capacity_bytes{site=\"s1\""), "storage families stay, stale");
@@ -74,7 +81,13 @@ async fn a_failing_storage_endpoint_leaves_jobs_fresh_and_storage_stale() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hung_endpoint_is_cut_off_by_the_timeout() {
     let sim = nbu_sim::Server::builder().jobs(50).spawn().await.unwrap();
-    sim.set_faults(nbu_sim::Faults::stall().on_path("/admin/jobs"));
+    sim.set_faults(nbu_sim::Faults {
+        stall_rate: 1.0,
+        path_prefix: Some("/admin/jobs".to_owned()),
+        ..nbu_sim::Faults::default()
+    })
+    .await
+    .unwrap();
     let publisher = Publisher::new();
     let poller = SitePoller::spawn(spec(&sim, Duration::from_millis(700)), Arc::clone(&publisher));
     let text = wait_until(&publisher, "jobs timing out", |t| t.contains(&line("nbu_collector_success", "jobs", "0"))).await;

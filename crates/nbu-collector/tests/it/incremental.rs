@@ -2,7 +2,6 @@
 
 use std::time::Duration;
 
-use jiff::Timestamp;
 use nbu_api::Client;
 use nbu_collector::{CollectContext, Collector, JobsCollector, JobsSettings};
 use nbu_metrics::Exposition;
@@ -21,7 +20,7 @@ async fn live_simulator(jobs: usize) -> nbu_sim::SimHandle {
 fn client(sim: &nbu_sim::SimHandle) -> Client {
     Client::builder(&sim.base_url())
         .api_key(sim.api_key())
-        .api_version("14.0".parse().unwrap())
+        .version("14.0".parse().unwrap())
         .build()
         .unwrap()
 }
@@ -44,7 +43,7 @@ async fn later_runs_fetch_only_what_changed_and_match_a_full_load() {
     let sim = live_simulator(3000).await;
     let incremental = JobsCollector::new(client(&sim), settings(4));
 
-    let first = incremental.collect(&CollectContext::new(Timestamp::now())).await.unwrap();
+    let first = incremental.collect(&CollectContext::new(sim.now())).await.unwrap();
     assert_eq!(first.items, 3000, "the first run loads the whole window");
     // 3000 jobs over 4 slices of ≤100 a page: at least 30 pages, and each slice ends with one short page.
     assert!((30..=34).contains(&first.api_requests), "full load took {} requests", first.api_requests);
@@ -54,9 +53,9 @@ async fn later_runs_fetch_only_what_changed_and_match_a_full_load() {
         tokio::time::sleep(Duration::from_millis(1100)).await;
         let changed = sim.apply_changes(changes);
         sim.reset_stats();
-        let now = Timestamp::now();
+        let now = sim.now();
         let run = incremental.collect(&CollectContext::new(now)).await.unwrap();
-        let requests = sim.stats().endpoint("/admin/jobs");
+        let requests = sim.stats().requests("GET /admin/jobs");
         assert_eq!(requests, run.api_requests, "the collector counts the requests it makes");
         let pages_for_changes = (changed as u64).div_ceil(100);
         assert!(
@@ -73,7 +72,7 @@ async fn later_runs_fetch_only_what_changed_and_match_a_full_load() {
 #[tokio::test(flavor = "multi_thread")]
 async fn parallel_slices_read_each_job_once() {
     let sim = live_simulator(1000).await;
-    let now = Timestamp::now();
+    let now = sim.now();
     let sliced = JobsCollector::new(client(&sim), settings(8)).collect(&CollectContext::new(now)).await.unwrap();
     let single = JobsCollector::new(client(&sim), settings(1)).collect(&CollectContext::new(now)).await.unwrap();
     assert_eq!(sliced.items, 1000);

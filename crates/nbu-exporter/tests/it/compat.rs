@@ -65,7 +65,7 @@ async fn a_multi_site_go_config_reports_each_site() {
     let yaml = format!(
         "server:\n  host: 127.0.0.1\n  port: \"{{port}}\"\n  scrapingInterval: 1h\n  collectionInterval: 2s\n\
 nbuservers:\n  - site: paris\n    scheme: http\n    host: 127.0.0.1\n    port: \"{}\"\n    uri: /netbackup\n    apiKey: ${{PARIS_KEY}}\n    apiVersion: \"13.0\"\n\
-  - site: lyon\n    scheme: http\n    host: 127.0.0.1\n    port: \"{}\"\n    uri: /netbackup\n    apiKey: ${{LYON_KEY}}\n",
+\x20 - site: lyon\n    scheme: http\n    host: 127.0.0.1\n    port: \"{}\"\n    uri: /netbackup\n    apiKey: ${{LYON_KEY}}\n",
         one.addr().port(),
         two.addr().port()
     );

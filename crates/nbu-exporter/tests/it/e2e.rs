@@ -12,15 +12,17 @@ async fn all_jobs(sim: &nbu_sim::SimHandle) -> Vec<serde_json::Value> {
     let mut jobs = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let mut request = client
-            .get(format!("{}/admin/jobs", sim.base_url()))
-            .header("Authorization", sim.api_key())
-            .header("Accept", "application/vnd.netbackup+json;version=14.0")
-            .query(&[("page[limit]", "100")]);
+        let mut params = vec![("page[limit]", "100".to_owned())];
         if let Some(cursor) = &after {
-            request = request.query(&[("page[after]", cursor.as_str())]);
+            params.push(("page[after]", cursor.clone()));
         }
-        let page: serde_json::Value = request.send().await.unwrap().json().await.unwrap();
+        let url = url::Url::parse_with_params(&format!("{}/admin/jobs", sim.base_url()), &params).unwrap();
+        let request = client
+            .get(url.as_str())
+            .header("Authorization", sim.api_key())
+            .header("Accept", "application/vnd.netbackup+json;version=14.0");
+        let body = request.send().await.unwrap().text().await.unwrap();
+        let page: serde_json::Value = serde_json::from_str(&body).unwrap();
         jobs.extend(page["data"].as_array().unwrap().iter().map(|item| item["attributes"].clone()));
         match page["meta"]["pagination"]["next"].as_str() {
             Some(next) => after = Some(next.to_owned()),
@@ -95,7 +97,7 @@ async fn job_and_storage_families_match_what_the_simulator_served() {
     let landing = http().get(exporter.url("/")).send().await.unwrap().text().await.unwrap();
     assert!(landing.contains("alpha") && landing.contains("14.0"), "landing page names the site and version");
 
-    let before = sim.stats().total();
+    let before = sim.stats().total;
     for _ in 0..20 {
         let response = http().get(exporter.url("/metrics")).header("Accept-Encoding", "gzip").send().await.unwrap();
         assert_eq!(response.status(), 200);
@@ -104,7 +106,7 @@ async fn job_and_storage_families_match_what_the_simulator_served() {
             .get("content-type")
             .is_some_and(|v| v.to_str().unwrap().starts_with("text/plain; version=0.0.4")));
     }
-    let caused = sim.stats().total().saturating_sub(before);
+    let caused = sim.stats().total.saturating_sub(before);
     // Background collection may run meanwhile (2 s interval); 20 scrapes must not add 20 requests.
     assert!(caused < 20, "scrapes must not call NetBackup ({caused} requests during 20 scrapes)");
 
@@ -189,10 +191,10 @@ async fn a_real_prometheus_scrapes_and_stores_the_series() {
         .spawn()
         .unwrap();
     let query = |expr: &'static str| {
-        let url = format!("http://127.0.0.1:{web_port}/api/v1/query");
+        let url = url::Url::parse_with_params(&format!("http://127.0.0.1:{web_port}/api/v1/query"), &[("query", expr)]);
         async move {
-            let response = http().get(url).query(&[("query", expr)]).send().await.ok()?;
-            let body: serde_json::Value = response.json().await.ok()?;
+            let response = http().get(url.ok()?.as_str()).send().await.ok()?;
+            let body: serde_json::Value = serde_json::from_str(&response.text().await.ok()?).ok()?;
             body["data"]["result"].as_array().cloned()
         }
     };

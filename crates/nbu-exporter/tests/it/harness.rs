@@ -232,7 +232,7 @@ pub(crate) fn go_config(sim: &nbu_sim::SimHandle, extra: &str) -> String {
     format!(
         "server:\n  host: 127.0.0.1\n  port: \"{{port}}\"\n  uri: /metrics\n  scrapingInterval: 1h\n  collectionInterval: 2s\n  logName: stdout\n\
 nbuservers:\n  - site: alpha\n    scheme: http\n    host: 127.0.0.1\n    port: \"{port}\"\n    uri: /netbackup\n    apiKey: {key}\n\
-collection:\n  jobsInterval: 2s\n  storageInterval: 2s\n  timeout: 5s\n{extra}",
+collection:\n  jobsInterval: 2s\n  storageInterval: 2s\n{extra}",
         port = sim.addr().port(),
         key = sim.api_key(),
     )

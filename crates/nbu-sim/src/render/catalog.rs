@@ -22,7 +22,11 @@ pub(crate) fn is_image(job: &Job) -> bool {
 
 /// Whether an image is managed by a storage lifecycle policy.
 pub(crate) fn is_slp_image(job: &Job, tables: &Tables) -> bool {
-    is_image(job) && tables.policies.get(usize::from(job.policy)).is_some_and(|p| p.slp.is_some())
+    is_image(job)
+        && tables
+            .policies
+            .get(usize::from(job.policy))
+            .is_some_and(|p| p.slp.is_some())
 }
 
 /// An image: its job plus the tables, the clock and the API version being served.
@@ -46,7 +50,10 @@ const ANOMALY: &[(&str, &str, u32)] = &[
     ("IGNORED", "MEDIUM", 1),
 ];
 
-fn pick3(table: &'static [(&'static str, &'static str, u32)], draw: u64) -> (&'static str, &'static str) {
+fn pick3(
+    table: &'static [(&'static str, &'static str, u32)],
+    draw: u64,
+) -> (&'static str, &'static str) {
     let total: u64 = table.iter().map(|e| u64::from(e.2)).sum();
     let mut pick = draw % total.max(1);
     for (a, b, weight) in table {
@@ -69,12 +76,18 @@ impl<'a> ImageRef<'a> {
 
     /// (`malwareScanResult`, `malwareStatus`).
     fn malware(&self) -> (&'static str, &'static str) {
-        pick3(MALWARE, hash3(self.job.tables.seed, 101, u64::from(self.record().id)))
+        pick3(
+            MALWARE,
+            hash3(self.job.tables.seed, 101, u64::from(self.record().id)),
+        )
     }
 
     /// (`anomalyStatus`, `anomalySeverity`).
     fn anomaly(&self) -> (&'static str, &'static str) {
-        pick3(ANOMALY, hash3(self.job.tables.seed, 102, u64::from(self.record().id)))
+        pick3(
+            ANOMALY,
+            hash3(self.job.tables.seed, 102, u64::from(self.record().id)),
+        )
     }
 
     fn catalog_schedule_type(&self) -> &'static str {
@@ -95,7 +108,12 @@ impl<'a> ImageRef<'a> {
     }
 
     fn slp_name(&self) -> &'a str {
-        self.job.tables.policies.get(usize::from(self.record().policy)).and_then(|p| p.slp.as_deref()).unwrap_or("")
+        self.job
+            .tables
+            .policies
+            .get(usize::from(self.record().policy))
+            .and_then(|p| p.slp.as_deref())
+            .unwrap_or("")
     }
 }
 
@@ -115,15 +133,52 @@ pub(crate) enum ImageField {
     SlpImageState,
 }
 
-const SCHEDULE_TYPES: &[&str] = &["FULL", "DIFFERENTIAL_INCREMENTAL", "USER_BACKUP", "USER_ARCHIVE", "CUMULATIVE_INCREMENTAL", "NOT_ARCHIVE"];
+const SCHEDULE_TYPES: &[&str] = &[
+    "FULL",
+    "DIFFERENTIAL_INCREMENTAL",
+    "USER_BACKUP",
+    "USER_ARCHIVE",
+    "CUMULATIVE_INCREMENTAL",
+    "NOT_ARCHIVE",
+];
 
 const IMAGE_FIELDS_V12: &[FieldSpec<ImageField>] = &[
-    FieldSpec { name: "backupTime", field: ImageField::BackupTime, kind: Kind::Time, ops: ops::GE_LE },
-    FieldSpec { name: "backupId", field: ImageField::BackupId, kind: Kind::Str, ops: ops::EQ },
-    FieldSpec { name: "clientName", field: ImageField::ClientName, kind: Kind::Str, ops: ops::EQ },
-    FieldSpec { name: "policyType", field: ImageField::PolicyType, kind: Kind::Str, ops: ops::EQ },
-    FieldSpec { name: "policyName", field: ImageField::PolicyName, kind: Kind::Str, ops: ops::EQ_CONTAINS },
-    FieldSpec { name: "scheduleType", field: ImageField::ScheduleType, kind: Kind::Enum(SCHEDULE_TYPES), ops: ops::EQ },
+    FieldSpec {
+        name: "backupTime",
+        field: ImageField::BackupTime,
+        kind: Kind::Time,
+        ops: ops::GE_LE,
+    },
+    FieldSpec {
+        name: "backupId",
+        field: ImageField::BackupId,
+        kind: Kind::Str,
+        ops: ops::EQ,
+    },
+    FieldSpec {
+        name: "clientName",
+        field: ImageField::ClientName,
+        kind: Kind::Str,
+        ops: ops::EQ,
+    },
+    FieldSpec {
+        name: "policyType",
+        field: ImageField::PolicyType,
+        kind: Kind::Str,
+        ops: ops::EQ,
+    },
+    FieldSpec {
+        name: "policyName",
+        field: ImageField::PolicyName,
+        kind: Kind::Str,
+        ops: ops::EQ_CONTAINS,
+    },
+    FieldSpec {
+        name: "scheduleType",
+        field: ImageField::ScheduleType,
+        kind: Kind::Enum(SCHEDULE_TYPES),
+        ops: ops::EQ,
+    },
     FieldSpec {
         name: "malwareScanResult",
         field: ImageField::MalwareScanResult,
@@ -133,7 +188,14 @@ const IMAGE_FIELDS_V12: &[FieldSpec<ImageField>] = &[
     FieldSpec {
         name: "anomalyStatus",
         field: ImageField::AnomalyStatus,
-        kind: Kind::Enum(&["NOT_PROCESSED", "ANOMALOUS", "NOT_ANOMALOUS", "NOT_REVIEWED", "FALSE_POSITIVE", "IGNORED"]),
+        kind: Kind::Enum(&[
+            "NOT_PROCESSED",
+            "ANOMALOUS",
+            "NOT_ANOMALOUS",
+            "NOT_REVIEWED",
+            "FALSE_POSITIVE",
+            "IGNORED",
+        ]),
         ops: ops::EQ,
     },
 ];
@@ -163,15 +225,46 @@ pub(crate) fn image_fields(version: ApiVersion) -> Vec<FieldSpec<ImageField>> {
 
 /// The SLP image filter table (catalog.yaml, `/catalog/slp-images`).
 pub(crate) const SLP_IMAGE_FIELDS: &[FieldSpec<ImageField>] = &[
-    FieldSpec { name: "backupTime", field: ImageField::BackupTime, kind: Kind::Time, ops: ops::GE_LE },
-    FieldSpec { name: "backupId", field: ImageField::BackupId, kind: Kind::Str, ops: ops::EQ },
-    FieldSpec { name: "slpName", field: ImageField::SlpName, kind: Kind::Str, ops: ops::EQ },
-    FieldSpec { name: "policyName", field: ImageField::PolicyName, kind: Kind::Str, ops: ops::EQ },
-    FieldSpec { name: "clientName", field: ImageField::ClientName, kind: Kind::Str, ops: ops::EQ },
+    FieldSpec {
+        name: "backupTime",
+        field: ImageField::BackupTime,
+        kind: Kind::Time,
+        ops: ops::GE_LE,
+    },
+    FieldSpec {
+        name: "backupId",
+        field: ImageField::BackupId,
+        kind: Kind::Str,
+        ops: ops::EQ,
+    },
+    FieldSpec {
+        name: "slpName",
+        field: ImageField::SlpName,
+        kind: Kind::Str,
+        ops: ops::EQ,
+    },
+    FieldSpec {
+        name: "policyName",
+        field: ImageField::PolicyName,
+        kind: Kind::Str,
+        ops: ops::EQ,
+    },
+    FieldSpec {
+        name: "clientName",
+        field: ImageField::ClientName,
+        kind: Kind::Str,
+        ops: ops::EQ,
+    },
     FieldSpec {
         name: "slpImageState",
         field: ImageField::SlpImageState,
-        kind: Kind::Enum(&["NOT_MANAGED", "NOT_STARTED", "IN_PROCESS", "COMPLETE", "DELETED"]),
+        kind: Kind::Enum(&[
+            "NOT_MANAGED",
+            "NOT_STARTED",
+            "IN_PROCESS",
+            "COMPLETE",
+            "DELETED",
+        ]),
         ops: ops::EQ,
     },
 ];
@@ -202,9 +295,17 @@ pub(crate) fn image_matches(expr: &crate::filter::Expr<ImageField>, image: &Imag
         Expr::And(a, b) => image_matches(a, image) && image_matches(b, image),
         Expr::Or(a, b) => image_matches(a, image) || image_matches(b, image),
         Expr::Not(a) => !image_matches(a, image),
-        Expr::Cmp { field: ImageField::BackupId, op, value: Literal::Str(id) } => {
+        Expr::Cmp {
+            field: ImageField::BackupId,
+            op,
+            value: Literal::Str(id),
+        } => {
             let equal = image.backup_id() == *id;
-            if *op == CmpOp::Ne { !equal } else { equal && *op == CmpOp::Eq }
+            if *op == CmpOp::Ne {
+                !equal
+            } else {
+                equal && *op == CmpOp::Eq
+            }
         }
         other => other.matches(image),
     }

@@ -18,7 +18,12 @@ pub(crate) struct JobContext<'a> {
 }
 
 /// Appends the JSON:API resource of one job; `cursor` adds `meta.page.cursor` (list responses).
-pub(crate) fn write_job(out: &mut String, job: JobRef<'_>, cursor: Option<&str>, ctx: &JobContext<'_>) {
+pub(crate) fn write_job(
+    out: &mut String,
+    job: JobRef<'_>,
+    cursor: Option<&str>,
+    ctx: &JobContext<'_>,
+) {
     let record = job.job;
     let id = record.id;
     let mut resource = ObjWriter::begin(out);
@@ -54,7 +59,11 @@ fn write_attributes(out: &mut String, job: JobRef<'_>, ctx: &JobContext<'_>) {
     let schedule = job.schedule();
     let is_backup = matches!(record.job_type, vocab::JT_BACKUP | vocab::JT_DBBACKUP);
     let is_copy = matches!(record.job_type, vocab::JT_DUPLICATE | vocab::JT_REPLICATE);
-    let elapsed = if record.end != 0 { record.end - record.start } else { ctx.now.saturating_sub(record.start) };
+    let elapsed = if record.end != 0 {
+        record.end - record.start
+    } else {
+        ctx.now.saturating_sub(record.start)
+    };
     let short_client = client.split('.').next().unwrap_or(client);
     let vm_workload = matches!(job.policy_type(), "VMWARE" | "HYPERV");
 
@@ -89,8 +98,14 @@ fn write_attributes(out: &mut String, job: JobRef<'_>, ctx: &JobContext<'_>) {
         a.str("backupId", "");
     }
     a.str("sourceMediaId", "");
-    a.str("sourceStorageUnitName", if is_copy { job.storage_unit_name() } else { "" });
-    a.str("sourceMediaServerName", if is_copy { job.media_server_name() } else { "" });
+    a.str(
+        "sourceStorageUnitName",
+        if is_copy { job.storage_unit_name() } else { "" },
+    );
+    a.str(
+        "sourceMediaServerName",
+        if is_copy { job.media_server_name() } else { "" },
+    );
     a.str("destinationMediaId", "");
     a.str("destinationStorageUnitName", job.storage_unit_name());
     a.str("destinationMediaServerName", job.media_server_name());
@@ -104,16 +119,34 @@ fn write_attributes(out: &mut String, job: JobRef<'_>, ctx: &JobContext<'_>) {
     a.str("state", job.state());
     a.int("numberOfFiles", i64::from(record.files));
     a.int("estimatedFiles", i64::from(record.files));
-    a.int("kilobytesTransferred", i64::try_from(record.kilobytes).unwrap_or(i64::MAX));
+    a.int(
+        "kilobytesTransferred",
+        i64::try_from(record.kilobytes).unwrap_or(i64::MAX),
+    );
     a.int("kilobytesToTransfer", 0);
-    a.int("kilobytesDataTransferred", i64::try_from(record.kilobytes).unwrap_or(i64::MAX));
-    a.int("transferRate", i64::try_from(record.kilobytes / u64::from(elapsed.max(1))).unwrap_or(0));
+    a.int(
+        "kilobytesDataTransferred",
+        i64::try_from(record.kilobytes).unwrap_or(i64::MAX),
+    );
+    a.int(
+        "transferRate",
+        i64::try_from(record.kilobytes / u64::from(elapsed.max(1))).unwrap_or(0),
+    );
     a.int("percentComplete", i64::from(record.percent));
-    a.int("restartable", i64::from(record.is_finished() && record.status >= 2));
+    a.int(
+        "restartable",
+        i64::from(record.is_finished() && record.status >= 2),
+    );
     a.int("suspendable", i64::from(running && !queued));
-    a.int("resumable", i64::from(record.state == vocab::STATE_INCOMPLETE));
+    a.int(
+        "resumable",
+        i64::from(record.state == vocab::STATE_INCOMPLETE),
+    );
     a.int("cancellable", i64::from(running));
-    a.int("frozenImage", i64::from(record.job_type == vocab::JT_SNAPSHOT));
+    a.int(
+        "frozenImage",
+        i64::from(record.job_type == vocab::JT_SNAPSHOT),
+    );
     a.str("transportType", "LAN");
     a.int(
         "currentOperation",
@@ -126,7 +159,10 @@ fn write_attributes(out: &mut String, job: JobRef<'_>, ctx: &JobContext<'_>) {
         },
     );
     a.int("jobQueueReason", i64::from(record.queue_reason));
-    a.str("jobQueueResource", if queued { job.storage_unit_name() } else { "" });
+    a.str(
+        "jobQueueResource",
+        if queued { job.storage_unit_name() } else { "" },
+    );
     a.str("robotName", "");
     a.str("vaultName", "");
     a.str("profileName", "");
@@ -154,10 +190,23 @@ fn write_attributes(out: &mut String, job: JobRef<'_>, ctx: &JobContext<'_>) {
     a.time("lastUpdateTime", record.last_update);
     a.int("try", i64::from(record.attempt));
     a.int("mainProcessId", 0);
-    a.int("activeProcessId", if running && !queued { 4_000 + i64::from(record.id % 60_000) } else { 0 });
+    a.int(
+        "activeProcessId",
+        if running && !queued {
+            4_000 + i64::from(record.id % 60_000)
+        } else {
+            0
+        },
+    );
     a.str("assetID", "");
-    a.str("assetDisplayableName", if vm_workload { short_client } else { "" });
-    a.str("workloadDisplayName", if vm_workload { short_client } else { "" });
+    a.str(
+        "assetDisplayableName",
+        if vm_workload { short_client } else { "" },
+    );
+    a.str(
+        "workloadDisplayName",
+        if vm_workload { short_client } else { "" },
+    );
     {
         let out = a.key("elapsedTime");
         write_json_str(out, &iso_duration(elapsed));

@@ -27,7 +27,13 @@ pub(crate) fn write_iso(out: &mut String, secs: u32) {
     let secs = i64::from(secs);
     let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
     let tod = secs.rem_euclid(86_400);
-    let _ = write!(out, "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z", tod / 3600, tod / 60 % 60, tod % 60);
+    let _ = write!(
+        out,
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.000Z",
+        tod / 3600,
+        tod / 60 % 60,
+        tod % 60
+    );
 }
 
 /// `secs` as an ISO 8601 UTC date-time string.
@@ -134,11 +140,15 @@ impl<'a> ObjWriter<'a> {
 /// `page` counts from 0 like the vendor examples; `next`/`prev` only when such a page exists).
 pub(crate) fn offset_pagination(count: usize, offset: usize, limit: usize) -> Value {
     let pages = if limit == 0 { 0 } else { count.div_ceil(limit) };
-    let last = if limit == 0 { 0 } else { pages.saturating_sub(1) * limit };
+    let last = if limit == 0 {
+        0
+    } else {
+        pages.saturating_sub(1) * limit
+    };
     let mut pagination = json!({
         "count": count,
         "pages": pages,
-        "page": if limit == 0 { 0 } else { offset / limit },
+        "page": offset.checked_div(limit).unwrap_or(0),
         "offset": offset,
         "limit": limit,
         "first": 0,
@@ -154,8 +164,17 @@ pub(crate) fn offset_pagination(count: usize, offset: usize, limit: usize) -> Va
 }
 
 /// Top-level `links` of an offset-paginated collection; `href(offset)` builds a page's URL.
-pub(crate) fn offset_links(count: usize, offset: usize, limit: usize, href: impl Fn(usize) -> String) -> Value {
-    let last = if limit == 0 { 0 } else { count.div_ceil(limit).saturating_sub(1) * limit };
+pub(crate) fn offset_links(
+    count: usize,
+    offset: usize,
+    limit: usize,
+    href: impl Fn(usize) -> String,
+) -> Value {
+    let last = if limit == 0 {
+        0
+    } else {
+        count.div_ceil(limit).saturating_sub(1) * limit
+    };
     let mut links = json!({
         "self": {"href": href(offset)},
         "first": {"href": href(0)},
@@ -185,8 +204,18 @@ mod tests {
 
     #[test]
     fn iso_matches_jiff_across_eras() {
-        for secs in [0u32, 951_782_400, 1_709_164_800, 1_760_000_123, 4_102_444_799, u32::MAX] {
-            let expected = jiff::Timestamp::from_second(i64::from(secs)).expect("in range").strftime("%Y-%m-%dT%H:%M:%S.000Z").to_string();
+        for secs in [
+            0u32,
+            951_782_400,
+            1_709_164_800,
+            1_760_000_123,
+            4_102_444_799,
+            u32::MAX,
+        ] {
+            let expected = jiff::Timestamp::from_second(i64::from(secs))
+                .expect("in range")
+                .strftime("%Y-%m-%dT%H:%M:%S.000Z")
+                .to_string();
             assert_eq!(iso(secs), expected);
         }
     }
@@ -198,14 +227,20 @@ mod tests {
         assert_eq!(iso_duration(3600), "PT1H");
         let mut out = String::new();
         write_json_str(&mut out, "a\"b\\c\n\u{1}é");
-        assert_eq!(serde_json::from_str::<String>(&out).expect("valid json"), "a\"b\\c\n\u{1}é");
+        assert_eq!(
+            serde_json::from_str::<String>(&out).expect("valid json"),
+            "a\"b\\c\n\u{1}é"
+        );
     }
 
     #[test]
     fn offset_pagination_matches_the_vendor_example() {
         // manage.yaml's example: 8 pages of 10, last page at offset 70.
         let p = offset_pagination(75, 0, 10);
-        assert_eq!(p, json!({"count": 75, "pages": 8, "page": 0, "offset": 0, "limit": 10, "first": 0, "last": 70, "next": 10}));
+        assert_eq!(
+            p,
+            json!({"count": 75, "pages": 8, "page": 0, "offset": 0, "limit": 10, "first": 0, "last": 70, "next": 10})
+        );
         let p = offset_pagination(75, 70, 10);
         assert_eq!(p["prev"], 60);
         assert!(p.get("next").is_none());

@@ -12,26 +12,68 @@ use crate::prng::SplitMix64;
 use crate::release::ApiVersion;
 
 /// Generates every static collection.
-pub(crate) fn generate(config: &EstateConfig, tables: &Tables, jobs: &JobStore, rng: &mut SplitMix64) -> Resources {
+pub(crate) fn generate(
+    config: &EstateConfig,
+    tables: &Tables,
+    jobs: &JobStore,
+    rng: &mut SplitMix64,
+) -> Resources {
     let mut resources = Resources {
-        storage_units: tables.storage_units.iter().map(|unit| storage_unit(tables, unit, rng)).collect(),
-        disk_pools: tables.storage_units.iter().filter_map(|unit| disk_pool(tables, unit, rng)).collect(),
+        storage_units: tables
+            .storage_units
+            .iter()
+            .map(|unit| storage_unit(tables, unit, rng))
+            .collect(),
+        disk_pools: tables
+            .storage_units
+            .iter()
+            .filter_map(|unit| disk_pool(tables, unit, rng))
+            .collect(),
         ..Resources::default()
     };
     let tape_servers = tape_servers(tables);
-    resources.drives = (0..config.drives).map(|i| drive(tables, &tape_servers, i, rng)).collect();
-    let pools = ["NetBackup", "None", "DataStore", "CatalogBackup", "Scratch", "Offsite_Weekly", "LTO8_Monthly"];
-    resources.volume_pools = pools.iter().enumerate().map(|(i, name)| volume_pool(i, name, rng)).collect();
-    resources.tape_media = (0..config.tape_media).map(|i| tape_medium(config, tables, &tape_servers, &pools, i, rng)).collect();
-    resources.device_hosts = tape_servers.iter().map(|host| json!({"type": "deviceHost", "id": host})).collect();
-    resources.malware = (0..config.malware_scans).map(|i| malware_result(config, tables, i, rng)).collect();
+    resources.drives = (0..config.drives)
+        .map(|i| drive(tables, &tape_servers, i, rng))
+        .collect();
+    let pools = [
+        "NetBackup",
+        "None",
+        "DataStore",
+        "CatalogBackup",
+        "Scratch",
+        "Offsite_Weekly",
+        "LTO8_Monthly",
+    ];
+    resources.volume_pools = pools
+        .iter()
+        .enumerate()
+        .map(|(i, name)| volume_pool(i, name, rng))
+        .collect();
+    resources.tape_media = (0..config.tape_media)
+        .map(|i| tape_medium(config, tables, &tape_servers, &pools, i, rng))
+        .collect();
+    resources.device_hosts = tape_servers
+        .iter()
+        .map(|host| json!({"type": "deviceHost", "id": host}))
+        .collect();
+    resources.malware = (0..config.malware_scans)
+        .map(|i| malware_result(config, tables, i, rng))
+        .collect();
     resources.slos = (0..config.slos).map(|i| slo(tables, i)).collect();
 
     // Alerts for the most recent failures, newest first.
-    let failed: Vec<&Job> = jobs.jobs().iter().rev().filter(|job| job.is_finished() && job.status >= 2).take(config.alerts).collect();
+    let failed: Vec<&Job> = jobs
+        .jobs()
+        .iter()
+        .rev()
+        .filter(|job| job.is_finished() && job.status >= 2)
+        .take(config.alerts)
+        .collect();
     for job in failed.into_iter().rev() {
         resources.next_alert_id += 1;
-        resources.alerts.push(alert(tables, job, resources.next_alert_id));
+        resources
+            .alerts
+            .push(alert(tables, job, resources.next_alert_id));
     }
     resources.alerts.reverse();
 
@@ -41,7 +83,11 @@ pub(crate) fn generate(config: &EstateConfig, tables: &Tables, jobs: &JobStore, 
         let entry = largest.entry(job.client).or_default();
         *entry = (*entry).max(job.kilobytes);
     }
-    resources.capacity_mb = largest.values().map(|kb| *kb as f64 / 1024.0).sum::<f64>().round();
+    resources.capacity_mb = largest
+        .values()
+        .map(|kb| *kb as f64 / 1024.0)
+        .sum::<f64>()
+        .round();
     resources
 }
 
@@ -50,7 +96,12 @@ fn tape_servers(tables: &Tables) -> Vec<String> {
         .storage_units
         .iter()
         .filter(|unit| unit.category == "TAPE")
-        .filter_map(|unit| tables.media_servers.get(usize::from(unit.media_server)).cloned())
+        .filter_map(|unit| {
+            tables
+                .media_servers
+                .get(usize::from(unit.media_server))
+                .cloned()
+        })
         .collect();
     hosts.dedup();
     if hosts.is_empty() {
@@ -67,7 +118,10 @@ fn storage_unit(tables: &Tables, unit: &StorageUnit, rng: &mut SplitMix64) -> Va
         "BASIC_DISK" => ("DISK", "BasicDisk", "BasicDisk"),
         _ => ("TAPE", "TLD", "Media_Manager"),
     };
-    let media_server = tables.media_servers.get(usize::from(unit.media_server)).map_or("", String::as_str);
+    let media_server = tables
+        .media_servers
+        .get(usize::from(unit.media_server))
+        .map_or("", String::as_str);
     let tape = unit.category == "TAPE";
     let dedup = unit.deduplicates();
     let mut attributes = json!({
@@ -143,7 +197,10 @@ fn disk_pool_id(unit: &StorageUnit, pool: &str) -> String {
 
 fn disk_pool(tables: &Tables, unit: &StorageUnit, rng: &mut SplitMix64) -> Option<Value> {
     let pool = unit.disk_pool.as_ref()?;
-    let media_server = tables.media_servers.get(usize::from(unit.media_server)).map_or("", String::as_str);
+    let media_server = tables
+        .media_servers
+        .get(usize::from(unit.media_server))
+        .map_or("", String::as_str);
     let s_type = disk_pool_server_type(unit);
     let volume_count = rng.range(1, 2);
     let volumes: Vec<Value> = (1..=volume_count)
@@ -196,7 +253,9 @@ fn disk_pool(tables: &Tables, unit: &StorageUnit, rng: &mut SplitMix64) -> Optio
 }
 
 fn drive(tables: &Tables, tape_servers: &[String], index: usize, rng: &mut SplitMix64) -> Value {
-    let host = tape_servers.get(index % tape_servers.len().max(1)).map_or(tables.primary.as_str(), String::as_str);
+    let host = tape_servers
+        .get(index % tape_servers.len().max(1))
+        .map_or(tables.primary.as_str(), String::as_str);
     let down = rng.chance(0.1);
     let in_use = !down && rng.chance(0.4);
     let mut attributes = json!({
@@ -256,17 +315,35 @@ fn volume_pool(index: usize, name: &str, rng: &mut SplitMix64) -> Value {
     })
 }
 
-fn tape_medium(config: &EstateConfig, tables: &Tables, tape_servers: &[String], pools: &[&str], index: usize, rng: &mut SplitMix64) -> Value {
+fn tape_medium(
+    config: &EstateConfig,
+    tables: &Tables,
+    tape_servers: &[String],
+    pools: &[&str],
+    index: usize,
+    rng: &mut SplitMix64,
+) -> Value {
     let media_id = format!("A{:05}", index + 1);
-    let host = tape_servers.first().map_or(tables.primary.as_str(), String::as_str);
-    let pool = pools.get(rng.weighted(&[50, 0, 5, 3, 20, 12, 10])).copied().unwrap_or("NetBackup");
-    let created = config.now.saturating_sub(rng.range(30, 900) as u32 * 86_400);
+    let host = tape_servers
+        .first()
+        .map_or(tables.primary.as_str(), String::as_str);
+    let pool = pools
+        .get(rng.weighted(&[50, 0, 5, 3, 20, 12, 10]))
+        .copied()
+        .unwrap_or("NetBackup");
+    let created = config
+        .now
+        .saturating_sub(rng.range(30, 900) as u32 * 86_400);
     let mounts = rng.range(0, 400);
     let (status, images, kilobytes) = match (pool, rng.below(10)) {
         ("Scratch", _) => ("AVAILABLE", 0, 0),
         (_, 0) => ("FROZEN", rng.range(1, 40), rng.range(1, 12_000) * 1_048_576),
         (_, 1..=4) => ("FULL", rng.range(20, 400), 12_000 * 1_048_576),
-        _ => ("ACTIVE", rng.range(1, 200), rng.range(1, 11_000) * 1_048_576),
+        _ => (
+            "ACTIVE",
+            rng.range(1, 200),
+            rng.range(1, 11_000) * 1_048_576,
+        ),
     };
     let mut attributes = json!({
         "barcode": format!("{media_id}L8"),
@@ -309,7 +386,10 @@ fn tape_medium(config: &EstateConfig, tables: &Tables, tape_servers: &[String], 
 /// An alert for a failed job (manage.yaml `alert`).
 pub(crate) fn alert(tables: &Tables, job: &Job, id: u64) -> Value {
     let job_ref = JobRef { job, tables };
-    let category = tables.policies.get(usize::from(job.policy)).map_or("STANDARD", |p| p.workload.alert_category);
+    let category = tables
+        .policies
+        .get(usize::from(job.policy))
+        .map_or("STANDARD", |p| p.workload.alert_category);
     json!({
         "type": "alert",
         "id": id.to_string(),
@@ -339,7 +419,12 @@ pub(crate) fn alert(tables: &Tables, job: &Job, id: u64) -> Value {
     })
 }
 
-fn malware_result(config: &EstateConfig, tables: &Tables, index: usize, rng: &mut SplitMix64) -> Value {
+fn malware_result(
+    config: &EstateConfig,
+    tables: &Tables,
+    index: usize,
+    rng: &mut SplitMix64,
+) -> Value {
     // Malware scanning covers file-system workloads (malware.yaml: policyType STANDARD or MS-WINDOWS).
     let candidates: Vec<(usize, &'static str)> = tables
         .clients
@@ -347,7 +432,9 @@ fn malware_result(config: &EstateConfig, tables: &Tables, index: usize, rng: &mu
         .enumerate()
         .skip(1)
         .filter_map(|(c, _)| {
-            let policy = tables.policies.get(1 + (c - 1) % tables.policies.len().saturating_sub(1).max(1))?;
+            let policy = tables
+                .policies
+                .get(1 + (c - 1) % tables.policies.len().saturating_sub(1).max(1))?;
             match policy.workload.policy_type {
                 "STANDARD" => Some((c, "STANDARD")),
                 "WINDOWS_NT" => Some((c, "MS-WINDOWS")),
@@ -357,8 +444,12 @@ fn malware_result(config: &EstateConfig, tables: &Tables, index: usize, rng: &mu
         .collect();
     let (client, policy_type) = rng.pick(&candidates).copied().unwrap_or((0, "STANDARD"));
     let client_name = tables.clients.get(client).map_or("", String::as_str);
-    let backup_time = config.now.saturating_sub(rng.range(3_600, u64::from(config.window_secs.max(7_200))) as u32);
-    let scan_start = backup_time.saturating_add(rng.range(600, 3_600) as u32).min(config.now);
+    let backup_time = config
+        .now
+        .saturating_sub(rng.range(3_600, u64::from(config.window_secs.max(7_200))) as u32);
+    let scan_start = backup_time
+        .saturating_add(rng.range(600, 3_600) as u32)
+        .min(config.now);
     let (state, result) = match rng.below(100) {
         0..=2 => ("IN_PROGRESS", "NOT_SCANNED"),
         3..=4 => ("SCAN_FAILED", "NOT_SCANNED"),
@@ -367,9 +458,17 @@ fn malware_result(config: &EstateConfig, tables: &Tables, index: usize, rng: &mu
         _ => ("SCAN_COMPLETED", "CLEAN"),
     };
     let total_files = rng.range(20_000, 900_000);
-    let impacted = if result == "IMPACTED" { rng.range(1, 250) } else { 0 };
-    let scan_host = format!("scanhost-01.{}", tables.primary.split_once('.').map_or("", |(_, d)| d));
-    let backup_type = ["FULL", "DIFFERENTIAL_INCREMENTAL", "CUMULATIVE_INCREMENTAL"][rng.below(3) as usize];
+    let impacted = if result == "IMPACTED" {
+        rng.range(1, 250)
+    } else {
+        0
+    };
+    let scan_host = format!(
+        "scanhost-01.{}",
+        tables.primary.split_once('.').map_or("", |(_, d)| d)
+    );
+    let backup_type =
+        ["FULL", "DIFFERENTIAL_INCREMENTAL", "CUMULATIVE_INCREMENTAL"][rng.below(3) as usize];
     let mut attributes = json!({
         "scanState": state,
         "scanResult": result,
@@ -389,7 +488,9 @@ fn malware_result(config: &EstateConfig, tables: &Tables, index: usize, rng: &mu
         "dateOfScan": iso(scan_start),
     });
     if state == "SCAN_COMPLETED" {
-        attributes["endDateOfScan"] = json!(iso(scan_start.saturating_add(rng.range(60, 1_800) as u32).min(config.now)));
+        attributes["endDateOfScan"] = json!(iso(scan_start
+            .saturating_add(rng.range(60, 1_800) as u32)
+            .min(config.now)));
         attributes["numberOfFilesScanned"] = json!(total_files);
     }
     json!({
@@ -416,10 +517,18 @@ pub(crate) fn malware_for_version(mut item: Value, version: ApiVersion) -> Value
 }
 
 fn slo(tables: &Tables, index: usize) -> Value {
-    const TIERS: &[(&str, &str, u64, u64)] =
-        &[("Gold", "VMWARE", 14, 4), ("Silver", "SQL_SERVER", 30, 12), ("Bronze", "VMWARE", 7, 24), ("Platinum", "KUBERNETES", 60, 1)];
+    const TIERS: &[(&str, &str, u64, u64)] = &[
+        ("Gold", "VMWARE", 14, 4),
+        ("Silver", "SQL_SERVER", 30, 12),
+        ("Bronze", "VMWARE", 7, 24),
+        ("Platinum", "KUBERNETES", 60, 1),
+    ];
     let (tier, workload, days, every_hours) = TIERS[index % TIERS.len()];
-    let name = if index < TIERS.len() { format!("{tier}-{workload}") } else { format!("{tier}-{workload}-{index}") };
+    let name = if index < TIERS.len() {
+        format!("{tier}-{workload}")
+    } else {
+        format!("{tier}-{workload}-{index}")
+    };
     json!({
         "links": {"self": {"href": format!("{}/servicecatalog/slos/{}", tables.base_url, index + 1)}},
         "id": format!("{:08x}-0000-4000-8000-{:012x}", index + 1, index + 1),
@@ -475,7 +584,10 @@ pub(crate) fn media_servers(tables: &Tables) -> Vec<Value> {
 /// `/config/hosts` entries (primary, media servers, clients), rendered on demand.
 pub(crate) fn hosts(tables: &Tables, now: u32) -> Vec<Value> {
     let host = |index: usize, name: &str, host_type: &str| {
-        let windows = name.starts_with("win") || name.starts_with("sql") || name.starts_with("exch") || name.starts_with("hv");
+        let windows = name.starts_with("win")
+            || name.starts_with("sql")
+            || name.starts_with("exch")
+            || name.starts_with("hv");
         let created = i64::from(now.saturating_sub(400 * 86_400)) * 1000;
         json!({
             "uuid": format!("{:08x}-0000-4000-8000-{:012x}", index + 1, (index as u64).wrapping_mul(0x9E37) & 0xFFFF_FFFF_FFFF),
@@ -520,9 +632,22 @@ pub(crate) fn hosts(tables: &Tables, now: u32) -> Vec<Value> {
         })
     };
     let mut out = vec![host(0, &tables.primary, "PRIMARY_SERVER")];
-    out.extend(tables.media_servers.iter().enumerate().map(|(i, name)| host(1 + i, name, "MEDIA_SERVER")));
+    out.extend(
+        tables
+            .media_servers
+            .iter()
+            .enumerate()
+            .map(|(i, name)| host(1 + i, name, "MEDIA_SERVER")),
+    );
     let offset = 1 + tables.media_servers.len();
-    out.extend(tables.clients.iter().enumerate().skip(1).map(|(i, name)| host(offset + i, name, "CLIENT")));
+    out.extend(
+        tables
+            .clients
+            .iter()
+            .enumerate()
+            .skip(1)
+            .map(|(i, name)| host(offset + i, name, "CLIENT")),
+    );
     out
 }
 

@@ -11,6 +11,7 @@
 //!   required), so `oneOf` could never hold;
 //! - the YAML 1.1 quirk (`ON`/`OFF`/`YES`/`NO` enum values read as booleans) does not arise because
 //!   serde_norway reads YAML 1.2; `yaml_enums_stay_strings` guards that.
+//!
 //! Responses with a status the spec does not document for the path (401 on `/admin/jobs`, 404 of an
 //! endpoint a release lacks, 406, …) are validated against the release's documented error body.
 
@@ -24,7 +25,10 @@ use serde_json::{Value, json};
 use crate::support::{Answer, Api, accept, small};
 
 fn spec_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/reference/openapi"))
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/reference/openapi"
+    ))
 }
 
 fn load(file: &str) -> Arc<Value> {
@@ -34,10 +38,15 @@ fn load(file: &str) -> Arc<Value> {
         return Arc::clone(doc);
     }
     let path = spec_dir().join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
-    let doc: Value = serde_norway::from_str(&text).unwrap_or_else(|err| panic!("{file} is not YAML: {err}"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|err| panic!("cannot read {}: {err}", path.display()));
+    let doc: Value =
+        serde_norway::from_str(&text).unwrap_or_else(|err| panic!("{file} is not YAML: {err}"));
     let doc = Arc::new(doc);
-    cache.lock().expect("cache").insert(file.to_owned(), Arc::clone(&doc));
+    cache
+        .lock()
+        .expect("cache")
+        .insert(file.to_owned(), Arc::clone(&doc));
     doc
 }
 
@@ -55,7 +64,8 @@ fn spec_file(release: Release, area: &str) -> String {
 
 fn error_schema(release: Release) -> Value {
     let admin = spec_file(release, "admin");
-    let (schema, _) = documented(&admin, "/admin/jobs", "get", "400").expect("admin.yaml documents the 400 body of /admin/jobs");
+    let (schema, _) = documented(&admin, "/admin/jobs", "get", "400")
+        .expect("admin.yaml documents the 400 body of /admin/jobs");
     schema
 }
 
@@ -67,7 +77,9 @@ fn inline(value: &Value, doc: &Value, depth: usize) -> Value {
         Value::Object(map) => {
             if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
                 return match reference.strip_prefix('#') {
-                    Some(pointer) => inline(doc.pointer(pointer).unwrap_or(&json!({})), doc, depth + 1),
+                    Some(pointer) => {
+                        inline(doc.pointer(pointer).unwrap_or(&json!({})), doc, depth + 1)
+                    }
                     None if reference.ends_with("/schemas/errorResponse") => json!({
                         "type": "object",
                         "required": ["errorCode", "errorMessage"],
@@ -81,17 +93,26 @@ fn inline(value: &Value, doc: &Value, depth: usize) -> Value {
                 if matches!(key.as_str(), "example" | "examples") {
                     continue;
                 }
-                let key = if key == "oneOf" { "anyOf".to_owned() } else { key.clone() };
+                let key = if key == "oneOf" {
+                    "anyOf".to_owned()
+                } else {
+                    key.clone()
+                };
                 out.insert(key, inline(item, doc, depth + 1));
             }
-            if out.remove("nullable") == Some(Value::Bool(true)) {
-                if let Some(kind) = out.get("type").cloned() {
-                    out.insert("type".into(), json!([kind, "null"]));
-                }
+            if out.remove("nullable") == Some(Value::Bool(true))
+                && let Some(kind) = out.get("type").cloned()
+            {
+                out.insert("type".into(), json!([kind, "null"]));
             }
             Value::Object(out)
         }
-        Value::Array(items) => Value::Array(items.iter().map(|item| inline(item, doc, depth + 1)).collect()),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| inline(item, doc, depth + 1))
+                .collect(),
+        ),
         other => other.clone(),
     }
 }
@@ -99,7 +120,12 @@ fn inline(value: &Value, doc: &Value, depth: usize) -> Value {
 /// The documented schema and content type of a response, if the spec has one.
 fn documented(file: &str, path: &str, method: &str, status: &str) -> Option<(Value, String)> {
     let doc = load(file);
-    let mut response = doc.get("paths")?.get(path)?.get(method)?.get("responses")?.get(status)?;
+    let mut response = doc
+        .get("paths")?
+        .get(path)?
+        .get(method)?
+        .get("responses")?
+        .get(status)?;
     if let Some(reference) = response.get("$ref").and_then(Value::as_str) {
         // Shared responses live in the unpublished common.yaml: all are error bodies.
         response = doc.pointer(reference.strip_prefix('#')?)?;
@@ -122,35 +148,70 @@ fn validator(key: &str, schema: &Value) -> Arc<jsonschema::Validator> {
         .build(schema)
         .unwrap_or_else(|err| panic!("schema for {key} does not compile: {err}"));
     let built = Arc::new(built);
-    cache.lock().expect("cache").insert(key.to_owned(), Arc::clone(&built));
+    cache
+        .lock()
+        .expect("cache")
+        .insert(key.to_owned(), Arc::clone(&built));
     built
 }
 
 /// Validates a body against the spec; returns the problems (empty when valid).
-fn problems(release: Release, area: &str, path: &str, method: &str, status: u16, body: &Value) -> Vec<String> {
+fn problems(
+    release: Release,
+    area: &str,
+    path: &str,
+    method: &str,
+    status: u16,
+    body: &Value,
+) -> Vec<String> {
     let file = spec_file(release, area);
     let status_text = status.to_string();
     let (key, schema) = match documented(&file, path, method, &status_text) {
         Some((schema, _)) => (format!("{file} {method} {path} {status}"), schema),
         None => {
-            assert!(status >= 400, "{file} does not document {method} {path} {status}");
-            (format!("{} error body", spec_file(release, "admin")), error_schema(release))
+            assert!(
+                status >= 400,
+                "{file} does not document {method} {path} {status}"
+            );
+            (
+                format!("{} error body", spec_file(release, "admin")),
+                error_schema(release),
+            )
         }
     };
-    validator(&key, &schema).iter_errors(body).map(|err| format!("{}: {err}", err.instance_path())).take(10).collect()
+    validator(&key, &schema)
+        .iter_errors(body)
+        .map(|err| format!("{}: {err}", err.instance_path()))
+        .take(10)
+        .collect()
 }
 
 fn check(release: Release, area: &str, path: &str, method: &str, answer: &Answer) {
     let body = answer.json();
     let found = problems(release, area, path, method, answer.status, &body);
-    assert!(found.is_empty(), "NetBackup {release} {method} {path} → {} does not match the spec:\n{}\nbody: {:.2000}", answer.status, found.join("\n"), answer.text);
+    assert!(
+        found.is_empty(),
+        "NetBackup {release} {method} {path} → {} does not match the spec:\n{}\nbody: {:.2000}",
+        answer.status,
+        found.join("\n"),
+        answer.text
+    );
     // Only the release's own spec names the version it answers with (11.2 borrows 11.0's storage spec).
     let own_spec = spec_file(release, area).starts_with(release.as_str());
     if own_spec
         && (200..300).contains(&answer.status)
-        && let Some((_, content_type)) = documented(&spec_file(release, area), path, method, &answer.status.to_string())
+        && let Some((_, content_type)) = documented(
+            &spec_file(release, area),
+            path,
+            method,
+            &answer.status.to_string(),
+        )
     {
-        assert_eq!(answer.header("content-type"), Some(content_type.as_str()), "{method} {path}");
+        assert_eq!(
+            answer.header("content-type"),
+            Some(content_type.as_str()),
+            "{method} {path}"
+        );
     }
 }
 
@@ -162,25 +223,63 @@ fn data_len(answer: &Answer) -> usize {
 fn yaml_enums_stay_strings() {
     let doc = load("11.2/catalog.yaml");
     let text = doc.to_string();
-    assert!(text.contains(r#"["ON","OFF"]"#), "ON/OFF must load as strings");
-    assert!(text.contains(r#"["NO","YES"]"#), "NO/YES must load as strings");
+    assert!(
+        text.contains(r#"["ON","OFF"]"#),
+        "ON/OFF must load as strings"
+    );
+    assert!(
+        text.contains(r#"["NO","YES"]"#),
+        "NO/YES must load as strings"
+    );
 }
 
 #[test]
 fn the_schemas_are_strict_enough_to_catch_mistakes() {
     let release = Release::V11_2;
     let job = json!({"data": [{"type": "job", "id": "1", "attributes": {"jobId": "1", "state": "DONE"}}]});
-    assert!(!problems(release, "admin", "/admin/jobs", "get", 200, &job).is_empty(), "string jobId accepted");
+    assert!(
+        !problems(release, "admin", "/admin/jobs", "get", 200, &job).is_empty(),
+        "string jobId accepted"
+    );
     let job = json!({"data": [{"type": "job", "id": "1", "attributes": {"jobId": 1, "state": "RUNNING"}}]});
-    assert!(!problems(release, "admin", "/admin/jobs", "get", 200, &job).is_empty(), "unknown state accepted");
+    assert!(
+        !problems(release, "admin", "/admin/jobs", "get", 200, &job).is_empty(),
+        "unknown state accepted"
+    );
     let units = json!({"data": [{"type": "storageUnit", "id": "x", "links": {}, "relationships": {}, "attributes": {"name": "x"}}], "links": {}, "meta": {}});
-    assert!(!problems(release, "storage", "/storage/storage-units", "get", 200, &units).is_empty(), "missing required attributes accepted");
-    assert!(!problems(release, "admin", "/admin/jobs", "get", 401, &json!({"errorMessage": "x"})).is_empty(), "error body without errorCode accepted");
+    assert!(
+        !problems(
+            release,
+            "storage",
+            "/storage/storage-units",
+            "get",
+            200,
+            &units
+        )
+        .is_empty(),
+        "missing required attributes accepted"
+    );
+    assert!(
+        !problems(
+            release,
+            "admin",
+            "/admin/jobs",
+            "get",
+            401,
+            &json!({"errorMessage": "x"})
+        )
+        .is_empty(),
+        "error body without errorCode accepted"
+    );
 }
 
 /// Requests every endpoint of one release (a couple of pages, error bodies too) and validates it all.
 async fn conforms(release: Release) {
-    let sim = small(release).credentials("admin", "secret").spawn().await.expect("sim starts");
+    let sim = small(release)
+        .credentials("admin", "secret")
+        .spawn()
+        .await
+        .expect("sim starts");
     let api = Api::new(&sim);
     let has_tape = release != Release::V10_3;
 
@@ -188,20 +287,46 @@ async fn conforms(release: Release) {
     let first = api.get("/admin/jobs?page[limit]=25").await;
     check(release, "admin", "/admin/jobs", "get", &first);
     assert_eq!(data_len(&first), 25);
-    let next = first.json()["meta"]["pagination"]["next"].as_str().expect("next cursor").to_owned();
-    let second = api.get_query("/admin/jobs", &[("page[limit]", "25"), ("page[after]", &next)]).await;
+    let next = first.json()["meta"]["pagination"]["next"]
+        .as_str()
+        .expect("next cursor")
+        .to_owned();
+    let second = api
+        .get_query(
+            "/admin/jobs",
+            &[("page[limit]", "25"), ("page[after]", &next)],
+        )
+        .await;
     check(release, "admin", "/admin/jobs", "get", &second);
     let filtered = api
-        .get_query("/admin/jobs", &[("filter", "lastUpdateTime ge 2025-10-09T00:00:00.000Z and state eq 'DONE'"), ("sort", "lastUpdateTime"), ("page[limit]", "100")])
+        .get_query(
+            "/admin/jobs",
+            &[
+                (
+                    "filter",
+                    "lastUpdateTime ge 2025-10-09T00:00:00.000Z and state eq 'DONE'",
+                ),
+                ("sort", "lastUpdateTime"),
+                ("page[limit]", "100"),
+            ],
+        )
         .await;
     check(release, "admin", "/admin/jobs", "get", &filtered);
     assert!(data_len(&filtered) > 0);
-    let id = first.json()["data"][0]["id"].as_str().expect("id").to_owned();
+    let id = first.json()["data"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let one = api.get(&format!("/admin/jobs/{id}")).await;
     check(release, "admin", "/admin/jobs/{jobId}", "get", &one);
     // 10.3's spec documents the count endpoint with version 6.0; a client written from it sends that.
-    let count_version = if release == Release::V10_3 { "6.0" } else { api.version.as_str() };
-    let count_body = json!({"data": {"type": "jobCount", "attributes": {"filter": "state eq 'ACTIVE'"}}});
+    let count_version = if release == Release::V10_3 {
+        "6.0"
+    } else {
+        api.version.as_str()
+    };
+    let count_body =
+        json!({"data": {"type": "jobCount", "attributes": {"filter": "state eq 'ACTIVE'"}}});
     let count = api
         .send(
             api.http
@@ -212,7 +337,13 @@ async fn conforms(release: Release) {
                 .body(count_body.to_string()),
         )
         .await;
-    check(release, "admin", "/admin/jobs-count-requests", "post", &count);
+    check(
+        release,
+        "admin",
+        "/admin/jobs-count-requests",
+        "post",
+        &count,
+    );
 
     // Offset collections: first page and the next one.
     let offset_cases = [
@@ -233,7 +364,9 @@ async fn conforms(release: Release) {
         assert!(data_len(&page) > 0, "{path} is empty");
         if let Some(offset) = page.json()["meta"]["pagination"]["next"].as_u64() {
             let offset = offset.to_string();
-            let page = api.get_query(path, &[("page[limit]", &limit), ("page[offset]", &offset)]).await;
+            let page = api
+                .get_query(path, &[("page[limit]", &limit), ("page[offset]", &offset)])
+                .await;
             check(release, area, path, "get", &page);
         }
     }
@@ -241,20 +374,31 @@ async fn conforms(release: Release) {
     // Cursor collections.
     let mut cursor_cases = vec![("catalog", "/catalog/slp-images", 5)];
     if has_tape {
-        cursor_cases.extend([("storage", "/storage/tape-media", 20), ("storage", "/storage/tape-volume-pools", 3)]);
+        cursor_cases.extend([
+            ("storage", "/storage/tape-media", 20),
+            ("storage", "/storage/tape-volume-pools", 3),
+        ]);
     }
     for (area, path, limit) in cursor_cases {
         let limit = limit.to_string();
         let page = api.get_query(path, &[("page[limit]", &limit)]).await;
         check(release, area, path, "get", &page);
         assert!(data_len(&page) > 0, "{path} is empty");
-        let next = page.json()["meta"]["pagination"]["next"].as_str().expect("next cursor").to_owned();
-        let page = api.get_query(path, &[("page[limit]", &limit), ("page[after]", &next)]).await;
+        let next = page.json()["meta"]["pagination"]["next"]
+            .as_str()
+            .expect("next cursor")
+            .to_owned();
+        let page = api
+            .get_query(path, &[("page[limit]", &limit), ("page[after]", &next)])
+            .await;
         check(release, area, path, "get", &page);
     }
 
     // Single documents.
-    let mut singles = vec![("config_hosts", "/config/hosts"), ("security", "/security/serverinfo")];
+    let mut singles = vec![
+        ("config_hosts", "/config/hosts"),
+        ("security", "/security/serverinfo"),
+    ];
     if has_tape {
         singles.push(("storage", "/storage/robots-device-hosts"));
     }
@@ -262,21 +406,41 @@ async fn conforms(release: Release) {
         let answer = api.get(path).await;
         check(release, area, path, "get", &answer);
     }
-    assert!(api.get("/config/hosts").await.json()["hosts"].as_array().is_some_and(|h| h.len() > 60));
+    assert!(
+        api.get("/config/hosts").await.json()["hosts"]
+            .as_array()
+            .is_some_and(|h| h.len() > 60)
+    );
 
     // Login.
-    let login = json!({"userName": "admin", "password": "secret", "domainName": "", "domainType": "vx"});
+    let login =
+        json!({"userName": "admin", "password": "secret", "domainName": "", "domainType": "vx"});
     let answer = api.post("/login", &login).await;
     assert_eq!(answer.status, 201, "{}", answer.text);
     check(release, "gateway", "/login", "post", &answer);
-    let wrong = api.post("/login", &json!({"userName": "admin", "password": "nope"})).await;
+    let wrong = api
+        .post("/login", &json!({"userName": "admin", "password": "nope"}))
+        .await;
     check(release, "gateway", "/login", "post", &wrong);
 
     // Error bodies.
-    let no_auth = api.send(api.http.get(api.url("/admin/jobs")).header("Accept", accept(&api.version))).await;
+    let no_auth = api
+        .send(
+            api.http
+                .get(api.url("/admin/jobs"))
+                .header("Accept", accept(&api.version)),
+        )
+        .await;
     assert_eq!(no_auth.status, 401);
     check(release, "admin", "/admin/jobs", "get", &no_auth);
-    let bad_version = api.send(api.http.get(api.url("/admin/jobs")).header("Accept", accept("99.0")).header("Authorization", sim.api_key())).await;
+    let bad_version = api
+        .send(
+            api.http
+                .get(api.url("/admin/jobs"))
+                .header("Accept", accept("99.0"))
+                .header("Authorization", sim.api_key()),
+        )
+        .await;
     assert_eq!(bad_version.status, 406);
     check(release, "admin", "/admin/jobs", "get", &bad_version);
     let too_many = api.get("/admin/jobs?page[limit]=101").await;
@@ -287,7 +451,13 @@ async fn conforms(release: Release) {
     check(release, "admin", "/admin/jobs/{jobId}", "get", &missing);
     let too_big = api.get("/storage/storage-units?page[limit]=501").await;
     assert_eq!(too_big.status, 400);
-    check(release, "storage", "/storage/storage-units", "get", &too_big);
+    check(
+        release,
+        "storage",
+        "/storage/storage-units",
+        "get",
+        &too_big,
+    );
     if !has_tape {
         let absent = api.get("/storage/tape-media").await;
         assert_eq!(absent.status, 404);

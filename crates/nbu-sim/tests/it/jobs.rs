@@ -12,7 +12,11 @@ fn iso(ts: jiff::Timestamp) -> String {
 }
 
 fn ids_where(truth: &[JobInfo], keep: impl Fn(&JobInfo) -> bool) -> BTreeSet<u64> {
-    truth.iter().filter(|job| keep(job)).map(|job| job.job_id).collect()
+    truth
+        .iter()
+        .filter(|job| keep(job))
+        .map(|job| job.job_id)
+        .collect()
 }
 
 fn as_set(ids: &[u64]) -> BTreeSet<u64> {
@@ -23,7 +27,13 @@ fn as_set(ids: &[u64]) -> BTreeSet<u64> {
 
 #[tokio::test]
 async fn walking_ten_thousand_jobs_returns_each_once_in_one_hundred_requests() {
-    let sim = Server::builder().jobs(10_000).seed(3).now(fixed_now()).spawn().await.expect("sim starts");
+    let sim = Server::builder()
+        .jobs(10_000)
+        .seed(3)
+        .now(fixed_now())
+        .spawn()
+        .await
+        .expect("sim starts");
     let api = Api::new(&sim);
     let pages = api.walk_jobs(&[("page[limit]", "100")]).await;
     assert_eq!(pages.len(), 100);
@@ -35,15 +45,30 @@ async fn walking_ten_thousand_jobs_returns_each_once_in_one_hundred_requests() {
     let starts: Vec<String> = pages
         .iter()
         .flat_map(|p| p["data"].as_array().cloned().unwrap_or_default())
-        .map(|job| job["attributes"]["startTime"].as_str().expect("startTime").to_owned())
+        .map(|job| {
+            job["attributes"]["startTime"]
+                .as_str()
+                .expect("startTime")
+                .to_owned()
+        })
         .collect();
-    assert!(starts.windows(2).all(|w| w[0] >= w[1]), "not sorted by -startTime");
+    assert!(
+        starts.windows(2).all(|w| w[0] >= w[1]),
+        "not sorted by -startTime"
+    );
     sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn filters_return_exactly_the_matching_jobs() {
-    let sim = Server::builder().jobs(4_000).clients(150).seed(9).now(fixed_now()).spawn().await.expect("sim starts");
+    let sim = Server::builder()
+        .jobs(4_000)
+        .clients(150)
+        .seed(9)
+        .now(fixed_now())
+        .spawn()
+        .await
+        .expect("sim starts");
     let api = Api::new(&sim);
     let truth = sim.jobs();
     let mut updates: Vec<jiff::Timestamp> = truth.iter().map(|job| job.last_update_time).collect();
@@ -55,28 +80,81 @@ async fn filters_return_exactly_the_matching_jobs() {
 
     type Case = (String, Box<dyn Fn(&JobInfo) -> bool>);
     let cases: Vec<Case> = vec![
-        (format!("lastUpdateTime ge {}", iso(x)), Box::new(move |j: &JobInfo| j.last_update_time >= x)),
-        (format!("lastUpdateTime ge {} and lastUpdateTime lt {}", iso(x), iso(y)), Box::new(move |j: &JobInfo| j.last_update_time >= x && j.last_update_time < y)),
-        (format!("endTime gt {}", iso(end_x)), Box::new(move |j: &JobInfo| j.end_time.is_some_and(|e| e > end_x))),
-        (format!("startTime le {} and state eq 'DONE'", iso(x)), Box::new(move |j: &JobInfo| j.start_time <= x && j.state == "DONE")),
-        ("state eq 'ACTIVE' or state eq 'QUEUED'".into(), Box::new(|j: &JobInfo| matches!(j.state, "ACTIVE" | "QUEUED"))),
-        ("jobType eq 'BACKUP' and status ne 0 and state eq 'DONE'".into(), Box::new(|j: &JobInfo| j.job_type == "BACKUP" && j.status != 0 && j.state == "DONE")),
-        ("status eq 196 or status eq 50".into(), Box::new(|j: &JobInfo| matches!(j.status, 196 | 50))),
-        (format!("clientName eq '{client}'"), Box::new(move |j: &JobInfo| j.client_name == client)),
-        ("policyType eq 'VMWARE' and not (jobType eq 'SNAPSHOT')".into(), Box::new(|j: &JobInfo| j.policy_type == "VMWARE" && j.job_type != "SNAPSHOT")),
-        ("contains(policyName,'SQL') and state ne 'DONE'".into(), Box::new(|j: &JobInfo| j.policy_name.contains("SQL") && j.state != "DONE")),
+        (
+            format!("lastUpdateTime ge {}", iso(x)),
+            Box::new(move |j: &JobInfo| j.last_update_time >= x),
+        ),
+        (
+            format!(
+                "lastUpdateTime ge {} and lastUpdateTime lt {}",
+                iso(x),
+                iso(y)
+            ),
+            Box::new(move |j: &JobInfo| j.last_update_time >= x && j.last_update_time < y),
+        ),
+        (
+            format!("endTime gt {}", iso(end_x)),
+            Box::new(move |j: &JobInfo| j.end_time.is_some_and(|e| e > end_x)),
+        ),
+        (
+            format!("startTime le {} and state eq 'DONE'", iso(x)),
+            Box::new(move |j: &JobInfo| j.start_time <= x && j.state == "DONE"),
+        ),
+        (
+            "state eq 'ACTIVE' or state eq 'QUEUED'".into(),
+            Box::new(|j: &JobInfo| matches!(j.state, "ACTIVE" | "QUEUED")),
+        ),
+        (
+            "jobType eq 'BACKUP' and status ne 0 and state eq 'DONE'".into(),
+            Box::new(|j: &JobInfo| j.job_type == "BACKUP" && j.status != 0 && j.state == "DONE"),
+        ),
+        (
+            "status eq 196 or status eq 50".into(),
+            Box::new(|j: &JobInfo| matches!(j.status, 196 | 50)),
+        ),
+        (
+            format!("clientName eq '{client}'"),
+            Box::new(move |j: &JobInfo| j.client_name == client),
+        ),
+        (
+            "policyType eq 'VMWARE' and not (jobType eq 'SNAPSHOT')".into(),
+            Box::new(|j: &JobInfo| j.policy_type == "VMWARE" && j.job_type != "SNAPSHOT"),
+        ),
+        (
+            "contains(policyName,'SQL') and state ne 'DONE'".into(),
+            Box::new(|j: &JobInfo| j.policy_name.contains("SQL") && j.state != "DONE"),
+        ),
     ];
     for (filter, keep) in &cases {
         let expected = ids_where(&truth, keep);
         for sort in ["-startTime", "lastUpdateTime", "-lastUpdateTime", "jobId"] {
-            let pages = api.walk_jobs(&[("page[limit]", "100"), ("filter", filter), ("sort", sort)]).await;
-            assert_eq!(as_set(&job_ids(&pages)), expected, "filter {filter:?} sort {sort}");
+            let pages = api
+                .walk_jobs(&[("page[limit]", "100"), ("filter", filter), ("sort", sort)])
+                .await;
+            assert_eq!(
+                as_set(&job_ids(&pages)),
+                expected,
+                "filter {filter:?} sort {sort}"
+            );
             let expected_pages = expected.len().div_ceil(100).max(1);
-            assert_eq!(pages.len(), expected_pages, "filter {filter:?} sort {sort}: a page too many or too few");
+            assert_eq!(
+                pages.len(),
+                expected_pages,
+                "filter {filter:?} sort {sort}: a page too many or too few"
+            );
         }
-        let count = api.post("/admin/jobs-count-requests", &json!({"data": {"type": "jobCount", "attributes": {"filter": filter}}})).await;
+        let count = api
+            .post(
+                "/admin/jobs-count-requests",
+                &json!({"data": {"type": "jobCount", "attributes": {"filter": filter}}}),
+            )
+            .await;
         assert_eq!(count.status, 200, "{}", count.text);
-        assert_eq!(count.json()["data"]["attributes"]["count"], expected.len(), "count of {filter:?}");
+        assert_eq!(
+            count.json()["data"]["attributes"]["count"],
+            expected.len(),
+            "count of {filter:?}"
+        );
     }
     assert!(cases.len() >= 10);
     sim.shutdown().await;
@@ -86,26 +164,60 @@ async fn filters_return_exactly_the_matching_jobs() {
 async fn sorts_and_backward_pages_follow_the_cursor() {
     let sim = small(Release::V11_2).spawn().await.expect("sim starts");
     let api = Api::new(&sim);
-    let ascending = job_ids(&api.walk_jobs(&[("page[limit]", "50"), ("sort", "jobId")]).await);
+    let ascending = job_ids(
+        &api.walk_jobs(&[("page[limit]", "50"), ("sort", "jobId")])
+            .await,
+    );
     assert!(ascending.windows(2).all(|w| w[0] < w[1]));
-    let by_update = api.walk_jobs(&[("page[limit]", "100"), ("sort", "-lastUpdateTime")]).await;
+    let by_update = api
+        .walk_jobs(&[("page[limit]", "100"), ("sort", "-lastUpdateTime")])
+        .await;
     let updates: Vec<String> = by_update
         .iter()
         .flat_map(|p| p["data"].as_array().cloned().unwrap_or_default())
-        .map(|job| job["attributes"]["lastUpdateTime"].as_str().expect("lastUpdateTime").to_owned())
+        .map(|job| {
+            job["attributes"]["lastUpdateTime"]
+                .as_str()
+                .expect("lastUpdateTime")
+                .to_owned()
+        })
         .collect();
     assert!(updates.windows(2).all(|w| w[0] >= w[1]));
 
     // page[before] with page 2's prev cursor gives page 1 back.
     let first = api.get("/admin/jobs?page[limit]=20").await.json();
-    let next = first["meta"]["pagination"]["next"].as_str().expect("next").to_owned();
-    assert!(first["meta"]["pagination"].get("prev").is_none(), "the first page has no prev");
-    let second = api.get_query("/admin/jobs", &[("page[limit]", "20"), ("page[after]", &next)]).await.json();
-    let prev = second["meta"]["pagination"]["prev"].as_str().expect("prev").to_owned();
-    let back = api.get_query("/admin/jobs", &[("page[limit]", "20"), ("page[before]", &prev)]).await.json();
-    assert_eq!(job_ids(&[back]), job_ids(&[first.clone()]));
+    let next = first["meta"]["pagination"]["next"]
+        .as_str()
+        .expect("next")
+        .to_owned();
+    assert!(
+        first["meta"]["pagination"].get("prev").is_none(),
+        "the first page has no prev"
+    );
+    let second = api
+        .get_query(
+            "/admin/jobs",
+            &[("page[limit]", "20"), ("page[after]", &next)],
+        )
+        .await
+        .json();
+    let prev = second["meta"]["pagination"]["prev"]
+        .as_str()
+        .expect("prev")
+        .to_owned();
+    let back = api
+        .get_query(
+            "/admin/jobs",
+            &[("page[limit]", "20"), ("page[before]", &prev)],
+        )
+        .await
+        .json();
+    assert_eq!(job_ids(&[back]), job_ids(std::slice::from_ref(&first)));
     // Each item carries its own cursor, and the last one is the page's next.
-    assert_eq!(first["data"][19]["meta"]["page"]["cursor"].as_str(), Some(next.as_str()));
+    assert_eq!(
+        first["data"][19]["meta"]["page"]["cursor"].as_str(),
+        Some(next.as_str())
+    );
     sim.shutdown().await;
 }
 
@@ -132,26 +244,52 @@ async fn bad_paging_and_filters_are_rejected_like_a_real_server() {
         assert!(message.contains(mentions), "{query}: {message}");
     }
     // A cursor from another sort order is refused too.
-    let page = api.get("/admin/jobs?page[limit]=5&sort=lastUpdateTime").await.json();
-    let cursor = page["meta"]["pagination"]["next"].as_str().expect("next").to_owned();
-    let answer = api.get_query("/admin/jobs", &[("page[after]", &cursor)]).await;
+    let page = api
+        .get("/admin/jobs?page[limit]=5&sort=lastUpdateTime")
+        .await
+        .json();
+    let cursor = page["meta"]["pagination"]["next"]
+        .as_str()
+        .expect("next")
+        .to_owned();
+    let answer = api
+        .get_query("/admin/jobs", &[("page[after]", &cursor)])
+        .await;
     assert!(answer.error_message(400).contains("sort order"));
     assert_eq!(api.get("/admin/jobs?page[limit]=100").await.status, 200);
-    assert_eq!(api.get("/admin/jobs/abc").await.error_message(400).contains("jobId"), true);
+    assert!(
+        api.get("/admin/jobs/abc")
+            .await
+            .error_message(400)
+            .contains("jobId")
+    );
     sim.shutdown().await;
 }
 
 #[tokio::test]
 async fn incremental_walks_survive_live_changes() {
-    let sim = Server::builder().jobs(3_000).seed(5).now(fixed_now()).spawn().await.expect("sim starts");
+    let sim = Server::builder()
+        .jobs(3_000)
+        .seed(5)
+        .now(fixed_now())
+        .spawn()
+        .await
+        .expect("sim starts");
     let api = Api::new(&sim);
     let since = fixed_now() - jiff::SignedDuration::from_hours(2);
     let filter = format!("lastUpdateTime ge {}", iso(since));
-    let query = [("page[limit]", "100"), ("filter", filter.as_str()), ("sort", "lastUpdateTime")];
+    let query = [
+        ("page[limit]", "100"),
+        ("filter", filter.as_str()),
+        ("sort", "lastUpdateTime"),
+    ];
 
     // Read one page, let the estate move, then continue from the cursor.
     let first = api.get_query("/admin/jobs", &query).await.json();
-    let cursor = first["meta"]["pagination"]["next"].as_str().expect("next").to_owned();
+    let cursor = first["meta"]["pagination"]["next"]
+        .as_str()
+        .expect("next")
+        .to_owned();
     let changed = sim.apply_changes(150);
     assert!(changed > 0);
     let mut seen = job_ids(&[first]);
@@ -162,8 +300,10 @@ async fn incremental_walks_survive_live_changes() {
         let page = api.get_query("/admin/jobs", &pairs).await;
         assert_eq!(page.status, 200, "{}", page.text);
         let page = page.json();
-        seen.extend(job_ids(&[page.clone()]));
-        after = page["meta"]["pagination"]["next"].as_str().map(str::to_owned);
+        seen.extend(job_ids(std::slice::from_ref(&page)));
+        after = page["meta"]["pagination"]["next"]
+            .as_str()
+            .map(str::to_owned);
     }
     // Every job updated since `since` is seen; jobs changed after the first page may be seen twice
     // (once before, once at their new place at the end), as with a real server.
@@ -174,10 +314,26 @@ async fn incremental_walks_survive_live_changes() {
 
     // The changed jobs are exactly those updated at the simulator's "now".
     let now = sim.now();
-    let recent = api.get_query("/admin/jobs", &[("page[limit]", "100"), ("filter", &format!("lastUpdateTime ge {}", iso(now)))]).await.json();
+    let recent = api
+        .get_query(
+            "/admin/jobs",
+            &[
+                ("page[limit]", "100"),
+                ("filter", &format!("lastUpdateTime ge {}", iso(now))),
+            ],
+        )
+        .await
+        .json();
     let recent_ids = as_set(&job_ids(&[recent]));
-    assert_eq!(recent_ids, ids_where(&truth, |job| job.last_update_time >= now));
-    assert!(recent_ids.len() >= changed, "{} < {changed}", recent_ids.len());
+    assert_eq!(
+        recent_ids,
+        ids_where(&truth, |job| job.last_update_time >= now)
+    );
+    assert!(
+        recent_ids.len() >= changed,
+        "{} < {changed}",
+        recent_ids.len()
+    );
     sim.shutdown().await;
 }
 
@@ -186,10 +342,45 @@ async fn same_seed_same_estate() {
     let a = small(Release::V11_2).spawn().await.expect("sim starts");
     let b = small(Release::V11_2).spawn().await.expect("sim starts");
     assert_eq!(a.jobs(), b.jobs());
-    let attributes = |page: serde_json::Value| page["data"].as_array().expect("data").iter().map(|j| j["attributes"].clone()).collect::<Vec<_>>();
+    let attributes = |page: serde_json::Value| {
+        page["data"]
+            .as_array()
+            .expect("data")
+            .iter()
+            .map(|j| j["attributes"].clone())
+            .collect::<Vec<_>>()
+    };
     let page_a = Api::new(&a).get("/admin/jobs?page[limit]=100").await.json();
     let page_b = Api::new(&b).get("/admin/jobs?page[limit]=100").await.json();
     assert_eq!(attributes(page_a), attributes(page_b));
-    let c = small(Release::V11_2).seed(43).spawn().await.expect("sim starts");
+    let c = small(Release::V11_2)
+        .seed(43)
+        .spawn()
+        .await
+        .expect("sim starts");
     assert_ne!(a.jobs(), c.jobs());
+}
+
+#[tokio::test]
+async fn live_mode_starts_jobs_as_time_passes() {
+    let sim = Server::builder()
+        .jobs(500)
+        .seed(8)
+        .jobs_per_minute(6_000.0)
+        .spawn()
+        .await
+        .expect("sim starts");
+    let before = sim.jobs().len();
+    // The ticker runs every second; wait for its second tick (100 new jobs at 6,000 per minute).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while sim.jobs().len() < before + 50 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "live mode started no jobs"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let newest = sim.jobs().into_iter().last().expect("jobs");
+    assert!(matches!(newest.state, "ACTIVE" | "QUEUED"), "{newest:?}");
+    assert!(newest.start_time >= sim.now() - jiff::SignedDuration::from_secs(5));
 }

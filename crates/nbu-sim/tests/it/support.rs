@@ -12,13 +12,21 @@ pub(crate) fn fixed_now() -> jiff::Timestamp {
 
 /// A builder for a small, reproducible estate.
 pub(crate) fn small(release: Release) -> ServerBuilder {
-    Server::builder().release(release).jobs(600).clients(60).seed(42).now(fixed_now())
+    Server::builder()
+        .release(release)
+        .jobs(600)
+        .clients(60)
+        .seed(42)
+        .now(fixed_now())
 }
 
 pub(crate) fn client() -> reqwest::Client {
     // reqwest is built without a crypto provider (ring only, per the workspace's TLS decision).
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder().timeout(Duration::from_secs(20)).build().expect("client builds")
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .expect("client builds")
 }
 
 /// The `Accept` value for an API version.
@@ -36,7 +44,12 @@ pub(crate) struct Answer {
 
 impl Answer {
     pub(crate) fn json(&self) -> Value {
-        serde_json::from_str(&self.text).unwrap_or_else(|err| panic!("status {} body is not JSON ({err}): {}", self.status, self.text))
+        serde_json::from_str(&self.text).unwrap_or_else(|err| {
+            panic!(
+                "status {} body is not JSON ({err}): {}",
+                self.status, self.text
+            )
+        })
     }
 
     pub(crate) fn header(&self, name: &str) -> Option<&str> {
@@ -48,7 +61,10 @@ impl Answer {
         assert_eq!(self.status, status, "body: {}", self.text);
         let body = self.json();
         assert!(body["errorCode"].is_i64(), "errorCode missing: {body}");
-        body["errorMessage"].as_str().expect("errorMessage").to_owned()
+        body["errorMessage"]
+            .as_str()
+            .expect("errorMessage")
+            .to_owned()
     }
 }
 
@@ -61,7 +77,11 @@ pub(crate) struct Api<'a> {
 
 impl<'a> Api<'a> {
     pub(crate) fn new(sim: &'a SimHandle) -> Self {
-        Self { sim, http: client(), version: sim.api_version().to_string() }
+        Self {
+            sim,
+            http: client(),
+            version: sim.api_version().to_string(),
+        }
     }
 
     pub(crate) fn url(&self, path_and_query: &str) -> String {
@@ -73,7 +93,11 @@ impl<'a> Api<'a> {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let text = response.text().await.expect("body reads");
-        Answer { status, headers, text }
+        Answer {
+            status,
+            headers,
+            text,
+        }
     }
 
     /// GET with the API key and the default version.
@@ -90,7 +114,11 @@ impl<'a> Api<'a> {
     pub(crate) async fn get_query(&self, path: &str, query: &[(&str, &str)]) -> Answer {
         let mut url = reqwest::Url::parse(&self.url(path)).expect("valid url");
         url.query_pairs_mut().extend_pairs(query);
-        let request = self.http.get(url).header("Authorization", self.sim.api_key()).header("Accept", accept(&self.version));
+        let request = self
+            .http
+            .get(url)
+            .header("Authorization", self.sim.api_key())
+            .header("Accept", accept(&self.version));
         self.send(request).await
     }
 
@@ -118,7 +146,9 @@ impl<'a> Api<'a> {
             let answer = self.get_query("/admin/jobs", &pairs).await;
             assert_eq!(answer.status, 200, "{}", answer.text);
             let body = answer.json();
-            after = body["meta"]["pagination"]["next"].as_str().map(str::to_owned);
+            after = body["meta"]["pagination"]["next"]
+                .as_str()
+                .map(str::to_owned);
             pages.push(body);
             if after.is_none() {
                 return pages;
