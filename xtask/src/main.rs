@@ -72,7 +72,14 @@ fn test(args: &[String]) -> Result<(), String> {
     cargo("format", &["fmt", "--all", "--", "--check"], &[])?;
     cargo(
         "clippy",
-        &["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"],
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
         &[],
     )?;
     prereq::ensure_prometheus(allow_install)?;

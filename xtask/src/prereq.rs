@@ -18,10 +18,19 @@ pub(crate) fn ensure_prometheus(allow_install: bool) -> Result<(), String> {
             missing.join(" and ")
         ));
     }
-    println!("\n==> prerequisites: {} missing, running `{command}`", missing.join(", "));
+    println!(
+        "\n==> prerequisites: {} missing, running `{command}`",
+        missing.join(", ")
+    );
     for args in [
         &["update", "-qq"][..],
-        &["install", "-y", "-qq", "--no-install-recommends", "prometheus"][..],
+        &[
+            "install",
+            "-y",
+            "-qq",
+            "--no-install-recommends",
+            "prometheus",
+        ][..],
     ] {
         let status = Command::new("apt-get")
             .args(args)
@@ -29,11 +38,19 @@ pub(crate) fn ensure_prometheus(allow_install: bool) -> Result<(), String> {
             .status()
             .map_err(|e| format!("could not run apt-get: {e}; run as root: {command}"))?;
         if !status.success() {
-            return Err(format!("`apt-get {}` failed ({status}); run: {command}", args.join(" ")));
+            return Err(format!(
+                "`apt-get {}` failed ({status}); run: {command}",
+                args.join(" ")
+            ));
         }
     }
-    match ["prometheus", "promtool"].into_iter().find(|tool| !on_path(tool)) {
-        Some(tool) => Err(format!("`{tool}` is still not on PATH after installing the `prometheus` package")),
+    match ["prometheus", "promtool"]
+        .into_iter()
+        .find(|tool| !on_path(tool))
+    {
+        Some(tool) => Err(format!(
+            "`{tool}` is still not on PATH after installing the `prometheus` package"
+        )),
         None => Ok(()),
     }
 }

@@ -12,18 +12,29 @@
 //! This crate must not depend on HTTP serving, configuration formats or Prometheus client
 //! libraries: it orchestrates `nbu-api` and `nbu-metrics` and nothing more.
 
+mod alerts;
+mod catalog;
 mod collector;
 mod jobs;
+mod listing;
+mod malware;
 mod map;
 mod poller;
 mod publisher;
+mod slo;
 mod storage;
+mod tape;
 
+pub use alerts::AlertsCollector;
+pub use catalog::CatalogCollector;
 pub use collector::{CollectContext, CollectError, Collected, Collector};
 pub use jobs::{JobsCollector, JobsSettings};
+pub use malware::MalwareCollector;
 pub use poller::{CollectorFactory, ScheduledCollector, SitePoller, SiteSpec};
 pub use publisher::{CollectorStatus, Publisher, SiteStatus, Snapshot};
+pub use slo::SloCollector;
 pub use storage::StorageCollector;
+pub use tape::TapeCollector;
 
 #[cfg(test)]
 pub use collector::MockCollector;

@@ -95,7 +95,10 @@ impl SitePoller {
 
     /// Runs every collector of the site once (after negotiating the version) and returns when all
     /// have reported; used by `nbu-exporter once`.
-    pub async fn collect_once(spec: &SiteSpec, publisher: &Publisher) -> Result<(), nbu_api::Error> {
+    pub async fn collect_once(
+        spec: &SiteSpec,
+        publisher: &Publisher,
+    ) -> Result<(), nbu_api::Error> {
         publisher.register_site(&spec.site);
         let version = match spec.client.negotiate().await {
             Ok(version) => version,
@@ -214,7 +217,12 @@ async fn run_collector(
     }
 }
 
-async fn run_once(site: &str, collector: Arc<dyn Collector>, timeout: Duration, publisher: &Publisher) {
+async fn run_once(
+    site: &str,
+    collector: Arc<dyn Collector>,
+    timeout: Duration,
+    publisher: &Publisher,
+) {
     let name = collector.name();
     let started_at = Timestamp::now();
     let started = Instant::now();
@@ -248,7 +256,8 @@ mod tests {
 
     fn families(value: f64) -> FamilySet {
         let mut set = FamilySet::new();
-        set.gauge("nbu_test_value", "A test value.").push(vec![("k", "v".to_owned())], value);
+        set.gauge("nbu_test_value", "A test value.")
+            .push(vec![("k", "v".to_owned())], value);
         set
     }
 
@@ -277,23 +286,42 @@ mod tests {
         });
         let collector: Arc<dyn crate::Collector> = Arc::new(collector);
 
-        run_once("s", Arc::clone(&collector), Duration::from_secs(5), &publisher).await;
+        run_once(
+            "s",
+            Arc::clone(&collector),
+            Duration::from_secs(5),
+            &publisher,
+        )
+        .await;
         let first = exposition(&publisher);
-        assert!(first.contains("nbu_test_value{site=\"s\",k=\"v\"} 7"), "{first}");
+        assert!(
+            first.contains("nbu_test_value{site=\"s\",k=\"v\"} 7"),
+            "{first}"
+        );
         assert!(first.contains("nbu_collector_success{site=\"s\",collector=\"area\"} 1"));
         assert!(first.contains("nbu_up{site=\"s\"} 1"));
 
         run_once("s", collector, Duration::from_secs(5), &publisher).await;
         let second = exposition(&publisher);
-        assert!(second.contains("nbu_test_value{site=\"s\",k=\"v\"} 7"), "families survive a failure");
+        assert!(
+            second.contains("nbu_test_value{site=\"s\",k=\"v\"} 7"),
+            "families survive a failure"
+        );
         assert!(second.contains("nbu_collector_success{site=\"s\",collector=\"area\"} 0"));
         assert!(second.contains("nbu_collector_stale{site=\"s\",collector=\"area\"} 1"));
         assert!(second.contains("nbu_up{site=\"s\"} 0"));
-        assert!(second.contains("nbu_collector_api_requests_total{site=\"s\",collector=\"area\"} 3"));
+        assert!(
+            second.contains("nbu_collector_api_requests_total{site=\"s\",collector=\"area\"} 3")
+        );
         let status = &publisher.snapshot().sites[0].collectors[0];
         assert!(!status.last_run_succeeded);
         assert!(status.last_success.is_some());
-        assert!(status.last_error.as_deref().is_some_and(|e| e.contains("timed out")));
+        assert!(
+            status
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("timed out"))
+        );
     }
 
     /// A collector whose run never finishes: the mock answers synchronously, so this one is by hand.
@@ -309,7 +337,10 @@ mod tests {
             true
         }
 
-        async fn collect(&self, _ctx: &crate::CollectContext) -> Result<Collected, crate::CollectError> {
+        async fn collect(
+            &self,
+            _ctx: &crate::CollectContext,
+        ) -> Result<Collected, crate::CollectError> {
             pending().await
         }
     }
@@ -319,7 +350,10 @@ mod tests {
         let publisher = Publisher::new();
         run_once("s", Arc::new(Hung), Duration::from_secs(30), &publisher).await;
         let status = &publisher.snapshot().sites[0].collectors[0];
-        assert_eq!(status.last_error.as_deref(), Some("collection timed out after 30s"));
+        assert_eq!(
+            status.last_error.as_deref(),
+            Some("collection timed out after 30s")
+        );
         assert_eq!(status.last_duration, Some(Duration::from_secs(30)));
     }
 
@@ -331,11 +365,20 @@ mod tests {
             collector
                 .expect_collect()
                 .returning(move |_| Ok(Collected::new(families(value), 1, 1)));
-            run_once(site, Arc::new(collector), Duration::from_secs(5), &publisher).await;
+            run_once(
+                site,
+                Arc::new(collector),
+                Duration::from_secs(5),
+                &publisher,
+            )
+            .await;
         }
         publisher.remove_site("b");
         let text = exposition(&publisher);
         assert!(text.contains("nbu_test_value{site=\"a\",k=\"v\"} 1"));
-        assert!(!text.contains("site=\"b\""), "a removed site leaves no series:\n{text}");
+        assert!(
+            !text.contains("site=\"b\""),
+            "a removed site leaves no series:\n{text}"
+        );
     }
 }

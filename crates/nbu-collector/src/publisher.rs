@@ -37,7 +37,9 @@ impl Snapshot {
     /// An alternative encoding of the exposition (e.g. gzip), computed by `encode` at most once per
     /// snapshot so that concurrent scrapes share the work.
     pub fn encoded_with(&self, encode: impl FnOnce(&[u8]) -> Bytes) -> Bytes {
-        self.encoded.get_or_init(|| encode(&self.exposition)).clone()
+        self.encoded
+            .get_or_init(|| encode(&self.exposition))
+            .clone()
     }
 }
 
@@ -127,7 +129,11 @@ impl Default for Publisher {
     fn default() -> Self {
         Self {
             state: Mutex::new(State::default()),
-            current: ArcSwap::from_pointee(Snapshot::new(Bytes::new(), Vec::new(), Timestamp::now())),
+            current: ArcSwap::from_pointee(Snapshot::new(
+                Bytes::new(),
+                Vec::new(),
+                Timestamp::now(),
+            )),
         }
     }
 }
@@ -187,7 +193,11 @@ impl Publisher {
     /// Records the latency of the site's cheapest API call (`nbu_response_time_ms`).
     pub fn site_response_time(&self, site: &str, elapsed: Duration) {
         self.update(|state| {
-            state.sites.entry(site.to_owned()).or_default().response_time = Some(elapsed);
+            state
+                .sites
+                .entry(site.to_owned())
+                .or_default()
+                .response_time = Some(elapsed);
         });
     }
 
@@ -221,7 +231,11 @@ impl Publisher {
             entry.status = Some(CollectorStatus {
                 name: collector,
                 last_attempt: Some(started),
-                last_success: if succeeded { Some(started) } else { previous_success },
+                last_success: if succeeded {
+                    Some(started)
+                } else {
+                    previous_success
+                },
                 last_run_succeeded: succeeded,
                 last_error: error,
                 last_duration: Some(duration),
@@ -286,15 +300,24 @@ fn seconds(ts: Timestamp) -> f64 {
 /// The exporter's own view of a site: `nbu_up`, API version, and per-collector health.
 fn self_metrics(status: &SiteStatus, state: &SiteState) -> FamilySet {
     let mut set = FamilySet::new();
-    set.gauge("nbu_up", "1 when a collection from this NetBackup site succeeded in its latest run.")
-        .push(vec![], if status.up() { 1.0 } else { 0.0 });
+    set.gauge(
+        "nbu_up",
+        "1 when a collection from this NetBackup site succeeded in its latest run.",
+    )
+    .push(vec![], if status.up() { 1.0 } else { 0.0 });
     if let Some(version) = &status.api_version {
-        set.gauge("nbu_api_version", "The NetBackup API version negotiated with this site (always 1).")
-            .push(vec![("version", version.clone())], 1.0);
+        set.gauge(
+            "nbu_api_version",
+            "The NetBackup API version negotiated with this site (always 1).",
+        )
+        .push(vec![("version", version.clone())], 1.0);
     }
     if let Some(elapsed) = state.response_time {
-        set.gauge("nbu_response_time_ms", "Latency of the latest /ping to this site, in milliseconds.")
-            .push(vec![], elapsed.as_secs_f64() * 1000.0);
+        set.gauge(
+            "nbu_response_time_ms",
+            "Latency of the latest /ping to this site, in milliseconds.",
+        )
+        .push(vec![], elapsed.as_secs_f64() * 1000.0);
     }
     for c in &status.collectors {
         if let Some(success) = c.last_success {
@@ -306,10 +329,15 @@ fn self_metrics(status: &SiteStatus, state: &SiteState) -> FamilySet {
         }
     }
     for (name, collector) in &state.collectors {
-        let Some(run) = &collector.status else { continue };
+        let Some(run) = &collector.status else {
+            continue;
+        };
         let label = || vec![("collector", (*name).to_owned())];
-        set.gauge("nbu_collector_success", "1 when the collector's latest run succeeded.")
-            .push(label(), if run.last_run_succeeded { 1.0 } else { 0.0 });
+        set.gauge(
+            "nbu_collector_success",
+            "1 when the collector's latest run succeeded.",
+        )
+        .push(label(), if run.last_run_succeeded { 1.0 } else { 0.0 });
         let stale = !run.last_run_succeeded && collector.families.is_some();
         set.gauge(
             "nbu_collector_stale",
@@ -317,8 +345,11 @@ fn self_metrics(status: &SiteStatus, state: &SiteState) -> FamilySet {
         )
         .push(label(), if stale { 1.0 } else { 0.0 });
         if let Some(duration) = run.last_duration {
-            set.gauge("nbu_collector_duration_seconds", "How long the collector's latest run took.")
-                .push(label(), duration.as_secs_f64());
+            set.gauge(
+                "nbu_collector_duration_seconds",
+                "How long the collector's latest run took.",
+            )
+            .push(label(), duration.as_secs_f64());
         }
         if let Some(success) = run.last_success {
             set.gauge(
@@ -367,8 +398,20 @@ mod tests {
             .gauge("nbu_jobs_count", "Jobs.")
             .push(vec![("action", "BACKUP".to_owned())], 4.0);
         let started: Timestamp = "2026-01-02T03:04:05Z".parse().unwrap();
-        publisher.record("dc1", "jobs", started, Duration::from_millis(1500), Ok(Collected::new(families, 2, 4)));
-        publisher.record("dc1", "storage", started, Duration::from_millis(250), Err("HTTP 503".to_owned()));
+        publisher.record(
+            "dc1",
+            "jobs",
+            started,
+            Duration::from_millis(1500),
+            Ok(Collected::new(families, 2, 4)),
+        );
+        publisher.record(
+            "dc1",
+            "storage",
+            started,
+            Duration::from_millis(250),
+            Err("HTTP 503".to_owned()),
+        );
         let text = String::from_utf8_lossy(&publisher.snapshot().exposition).into_owned();
         insta::assert_snapshot!(text);
     }

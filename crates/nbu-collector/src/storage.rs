@@ -36,9 +36,13 @@ impl Collector for StorageCollector {
         let (mut requests, mut units) = (0_u64, Vec::new());
         while let Some(page) = pages.try_next().await? {
             requests += 1;
-            units.extend(page.items.iter().filter_map(|unit| storage_observation(unit)));
+            units.extend(page.items.iter().filter_map(storage_observation));
         }
         let items = units.len() as u64;
-        Ok(Collected::new(FamilySet::from(&aggregate_storage(&units)), requests, items))
+        Ok(Collected::new(
+            FamilySet::from(&aggregate_storage(&units)),
+            requests,
+            items,
+        ))
     }
 }

@@ -21,7 +21,13 @@ pub(crate) struct Cli {
 #[derive(Debug, Args, Clone)]
 pub(crate) struct Common {
     /// The configuration file (the Go exporter's format).
-    #[arg(short, long, global = true, default_value = "config.yaml", env = "NBU_EXPORTER_CONFIG")]
+    #[arg(
+        short,
+        long,
+        global = true,
+        default_value = "config.yaml",
+        env = "NBU_EXPORTER_CONFIG"
+    )]
     pub(crate) config: PathBuf,
     /// Log at debug level.
     #[arg(short, long, global = true)]

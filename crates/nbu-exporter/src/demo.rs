@@ -25,7 +25,10 @@ pub(crate) async fn demo(common: &Common, jobs: usize, jobs_per_minute: f64) -> 
     let directory = std::env::temp_dir().join(format!("nbu-exporter-demo-{}", std::process::id()));
     let config_path = directory.join("config.yaml");
     let port = common.port.unwrap_or(9440);
-    let host = common.listen_host.clone().unwrap_or_else(|| "127.0.0.1".to_owned());
+    let host = common
+        .listen_host
+        .clone()
+        .unwrap_or_else(|| "127.0.0.1".to_owned());
     let yaml = format!(
         "# Written by `nbu-exporter demo`: a Go-exporter-style configuration for the simulator.\n\
 server:\n  host: \"{host}\"\n  port: \"{port}\"\n  uri: /metrics\n  scrapingInterval: 1h\n  collectionInterval: 15s\n  logName: stdout\n\
@@ -34,14 +37,25 @@ collection:\n  jobsInterval: 15s\n  storageInterval: 60s\n",
         sim_host = simulator.addr().ip(),
         sim_port = simulator.addr().port(),
     );
-    if let Err(error) = std::fs::create_dir_all(&directory).and_then(|()| std::fs::write(&config_path, yaml)) {
-        eprintln!("nbu-exporter demo: cannot write {}: {error}", config_path.display());
+    if let Err(error) =
+        std::fs::create_dir_all(&directory).and_then(|()| std::fs::write(&config_path, yaml))
+    {
+        eprintln!(
+            "nbu-exporter demo: cannot write {}: {error}",
+            config_path.display()
+        );
         return ExitCode::from(1);
     }
     // The key lives in the environment, as it should in production, not in the file.
     let env_path = directory.join(".env");
-    if let Err(error) = std::fs::write(&env_path, format!("NBU_DEMO_APIKEY={}\n", simulator.api_key())) {
-        eprintln!("nbu-exporter demo: cannot write {}: {error}", env_path.display());
+    if let Err(error) = std::fs::write(
+        &env_path,
+        format!("NBU_DEMO_APIKEY={}\n", simulator.api_key()),
+    ) {
+        eprintln!(
+            "nbu-exporter demo: cannot write {}: {error}",
+            env_path.display()
+        );
         return ExitCode::from(1);
     }
     let mut common = common.clone();

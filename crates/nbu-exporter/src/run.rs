@@ -1,6 +1,5 @@
 //! The long-running exporter, `check` and `once`.
 
-use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -29,9 +28,13 @@ const EXIT_CONFIG: u8 = 2;
 /// Exit code for a failure at run time (port in use, NetBackup unreachable in `check --connect`).
 const EXIT_RUNTIME: u8 = 1;
 
-pub(crate) fn start_telemetry(config: &Config, destination_override: Option<&str>) -> Result<Telemetry, String> {
+pub(crate) fn start_telemetry(
+    config: &Config,
+    destination_override: Option<&str>,
+) -> Result<Telemetry, String> {
     let log = LogSettings {
-        destination: destination_override.map_or_else(|| config.server.log_name.clone(), str::to_owned),
+        destination: destination_override
+            .map_or_else(|| config.server.log_name.clone(), str::to_owned),
         level: config.server.log_level.clone(),
         json: config.server.log_json,
     };
@@ -52,8 +55,11 @@ struct ReloadStatus {
 
 fn global_families(reload: ReloadStatus) -> FamilySet {
     let mut set = FamilySet::new();
-    set.gauge("nbu_exporter_build_info", "Build information of the exporter (always 1).")
-        .push(vec![("version", env!("CARGO_PKG_VERSION").to_owned())], 1.0);
+    set.gauge(
+        "nbu_exporter_build_info",
+        "Build information of the exporter (always 1).",
+    )
+    .push(vec![("version", env!("CARGO_PKG_VERSION").to_owned())], 1.0);
     set.gauge(
         "nbu_exporter_config_last_reload_successful",
         "1 when the latest configuration (re)load succeeded.",
@@ -116,13 +122,20 @@ pub(crate) async fn serve_config(
     }
 
     let (reload_tx, mut reload_rx) = mpsc::channel::<ReloadRequest>(4);
-    let intervals = (config.collection.jobs_interval, config.collection.storage_interval);
+    let intervals = (
+        config.collection.jobs_interval,
+        config.collection.storage_interval,
+    );
     let state = Arc::new(HttpState {
         publisher: Arc::clone(&publisher),
         metrics_path: config.server.uri.clone(),
         reload: reload_tx,
         staleness: Box::new(move |collector| {
-            let interval = if collector == "jobs" { intervals.0 } else { intervals.1 };
+            let interval = if collector == "jobs" {
+                intervals.0
+            } else {
+                intervals.1
+            };
             // Two missed runs plus the run itself before the site counts as failing.
             interval * 3
         }),
@@ -174,7 +187,10 @@ pub(crate) async fn serve_config(
         let _ = server.await;
         sites.shutdown().await;
     };
-    if tokio::time::timeout(grace + Duration::from_secs(1), stop_all).await.is_err() {
+    if tokio::time::timeout(grace + Duration::from_secs(1), stop_all)
+        .await
+        .is_err()
+    {
         warn!("shutdown timeout reached; exiting with work in flight");
     }
     telemetry.shutdown();
@@ -182,7 +198,8 @@ pub(crate) async fn serve_config(
 }
 
 async fn reload(common: &Common, current: &Config, sites: &mut Sites) -> Result<Config, String> {
-    let config = crate::config::load(&common.config, &common.overrides()).map_err(|e| e.to_string())?;
+    let config =
+        crate::config::load(&common.config, &common.overrides()).map_err(|e| e.to_string())?;
     for warning in &config.warnings {
         warn!("{warning}");
     }
@@ -197,27 +214,25 @@ async fn reload(common: &Common, current: &Config, sites: &mut Sites) -> Result<
 }
 
 /// Resolves on SIGTERM or SIGINT.
-fn termination() -> impl Future<Output = ()> {
-    async {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            match signal(SignalKind::terminate()) {
-                Ok(mut sigterm) => {
-                    tokio::select! {
-                        _ = sigterm.recv() => {}
-                        _ = tokio::signal::ctrl_c() => {}
-                    }
-                }
-                Err(_) => {
-                    let _ = tokio::signal::ctrl_c().await;
+async fn termination() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut sigterm) => {
+                tokio::select! {
+                    _ = sigterm.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
                 }
             }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
         }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 
@@ -319,7 +334,9 @@ async fn probe_site(site: &crate::config::SiteConfig) -> Result<String, String> 
     }
     Ok(format!(
         "NetBackup {}, API version {version}",
-        info.nbu_version.as_deref().unwrap_or("(version not reported)")
+        info.nbu_version
+            .as_deref()
+            .unwrap_or("(version not reported)")
     ))
 }
 
@@ -357,10 +374,17 @@ pub(crate) async fn once(common: &Common) -> ExitCode {
     }
     print_out(&String::from_utf8_lossy(&publisher.snapshot().exposition));
     telemetry.shutdown();
-    if failed { ExitCode::from(EXIT_RUNTIME) } else { ExitCode::SUCCESS }
+    if failed {
+        ExitCode::from(EXIT_RUNTIME)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
-#[allow(clippy::print_stdout, reason = "`check` and `once` report to their user on standard output")]
+#[allow(
+    clippy::print_stdout,
+    reason = "`check` and `once` report to their user on standard output"
+)]
 fn print_out(text: &str) {
     print!("{text}");
 }

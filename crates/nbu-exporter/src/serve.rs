@@ -80,7 +80,11 @@ pub(crate) async fn serve(
     }
 }
 
-async fn route(state: &HttpState, request: Request<Incoming>, peer: SocketAddr) -> Response<Full<Bytes>> {
+async fn route(
+    state: &HttpState,
+    request: Request<Incoming>,
+    peer: SocketAddr,
+) -> Response<Full<Bytes>> {
     let path = request.uri().path();
     let method = request.method();
     debug!(%peer, %method, path, "request");
@@ -129,25 +133,26 @@ fn metrics(state: &HttpState, request: &Request<Incoming>) -> Response<Full<Byte
     } else {
         Response::new(Full::new(snapshot.exposition.clone()))
     };
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(METRICS_CONTENT_TYPE));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(METRICS_CONTENT_TYPE),
+    );
     response
         .headers_mut()
         .insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     response
 }
 
-/// Why a site counts as failing for `/health`, or `None` while it is healthy (or starting).
-pub(crate) fn site_problem(
+/// Why a site counts as failing for `/health`: nothing while it is healthy (or starting).
+fn site_problems(
     site: &SiteStatus,
     now: Timestamp,
     staleness: &dyn Fn(&str) -> Duration,
-) -> Option<serde_json::Value> {
+) -> Vec<serde_json::Value> {
     if let Some(error) = &site.setup_error {
-        return Some(serde_json::json!({"site": site.site, "collector": null, "error": error}));
+        return vec![serde_json::json!({"site": site.site, "collector": null, "error": error})];
     }
-    let failing: Vec<_> = site
+    site
         .collectors
         .iter()
         .filter_map(|c| {
@@ -164,32 +169,35 @@ pub(crate) fn site_problem(
                 })
             })
         })
-        .collect();
-    (!failing.is_empty()).then(|| serde_json::Value::Array(failing))
+        .collect()
 }
 
 fn health(state: &HttpState) -> Response<Full<Bytes>> {
     let snapshot = state.publisher.snapshot();
     let now = Timestamp::now();
-    let mut problems = Vec::new();
-    for site in &snapshot.sites {
-        match site_problem(site, now, &*state.staleness) {
-            Some(serde_json::Value::Array(items)) => problems.extend(items),
-            Some(item) => problems.push(item),
-            None => {}
-        }
-    }
+    let problems: Vec<_> = snapshot
+        .sites
+        .iter()
+        .flat_map(|site| site_problems(site, now, &*state.staleness))
+        .collect();
     let (status, body) = if problems.is_empty() {
         let starting = snapshot.sites.iter().any(SiteStatus::starting);
-        (StatusCode::OK, serde_json::json!({"status": if starting { "starting" } else { "ok" }}))
+        (
+            StatusCode::OK,
+            serde_json::json!({"status": if starting { "starting" } else { "ok" }}),
+        )
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, serde_json::json!({"status": "unhealthy", "failing": problems}))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({"status": "unhealthy", "failing": problems}),
+        )
     };
     let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     response
 }
 
@@ -200,7 +208,10 @@ async fn reload(state: &HttpState) -> Response<Full<Bytes>> {
     }
     match outcome.await {
         Ok(Ok(())) => text(StatusCode::OK, "configuration reloaded\n"),
-        Ok(Err(error)) => text(StatusCode::BAD_REQUEST, &format!("reload rejected; the previous configuration stays:\n{error}\n")),
+        Ok(Err(error)) => text(
+            StatusCode::BAD_REQUEST,
+            &format!("reload rejected; the previous configuration stays:\n{error}\n"),
+        ),
         Err(_) => text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n"),
     }
 }
@@ -208,9 +219,10 @@ async fn reload(state: &HttpState) -> Response<Full<Bytes>> {
 fn text(status: StatusCode, body: &str) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body.to_owned())));
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
     response
 }
 
@@ -233,7 +245,9 @@ fn landing(state: &HttpState) -> Response<Full<Bytes>> {
             .unwrap_or_default();
         let mut collectors = String::new();
         for c in &site.collectors {
-            let last = c.last_success.map_or_else(|| "never".to_owned(), |t| t.to_string());
+            let last = c
+                .last_success
+                .map_or_else(|| "never".to_owned(), |t| t.to_string());
             let error = c
                 .last_error
                 .as_deref()
@@ -242,7 +256,11 @@ fn landing(state: &HttpState) -> Response<Full<Bytes>> {
             collectors.push_str(&format!(
                 "{}: {} (last success {last}){error}<br>",
                 c.name,
-                if c.last_run_succeeded { "ok" } else { "failing" }
+                if c.last_run_succeeded {
+                    "ok"
+                } else {
+                    "failing"
+                }
             ));
         }
         rows.push_str(&format!(
@@ -265,8 +283,9 @@ fn landing(state: &HttpState) -> Response<Full<Bytes>> {
         published = snapshot.published_at,
     );
     let mut response = Response::new(Full::new(Bytes::from(body)));
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     response
 }

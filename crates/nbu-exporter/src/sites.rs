@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use nbu_api::{ApiVersion, Client, RateLimit, RetryPolicy};
 use nbu_collector::{
-    JobsCollector, JobsSettings, Publisher, ScheduledCollector, SitePoller, SiteSpec, StorageCollector,
+    JobsCollector, JobsSettings, Publisher, ScheduledCollector, SitePoller, SiteSpec,
+    StorageCollector,
 };
 use tracing::info;
 

@@ -42,10 +42,10 @@ pub(crate) struct Telemetry {
 impl Telemetry {
     /// Flushes and stops the tracer provider, if one runs.
     pub(crate) fn shutdown(self) {
-        if let Some(provider) = self.provider {
-            if let Err(error) = provider.shutdown() {
-                tracing::warn!(%error, "flushing traces failed");
-            }
+        if let Some(provider) = self.provider
+            && let Err(error) = provider.shutdown()
+        {
+            tracing::warn!(%error, "flushing traces failed");
         }
     }
 }
@@ -96,7 +96,12 @@ pub(crate) fn init(log: &LogSettings, traces: Option<&TraceSettings>) -> Result<
             .create(true)
             .append(true)
             .open(path)
-            .map_err(|e| format!("server.logName `{}`: cannot open for appending: {e}", path.display()))?;
+            .map_err(|e| {
+                format!(
+                    "server.logName `{}`: cannot open for appending: {e}",
+                    path.display()
+                )
+            })?;
         fmt::writer::BoxMakeWriter::new(Mutex::new(file))
     };
     let fmt_layer = fmt::layer().with_writer(writer).with_ansi(false);

@@ -80,13 +80,6 @@ pub(crate) struct Tables {
     pub(crate) base_url: String,
 }
 
-impl Tables {
-    /// The policy that protects client `client` (clients are spread round-robin over policies 1..).
-    fn policy_of_client(&self, client: u32) -> u16 {
-        policy_of(self, client)
-    }
-}
-
 /// The policy that protects client `client`: the primary (client 0) has the catalog policy, the others
 /// are spread round-robin over the workload policies.
 pub(crate) fn policy_of(tables: &Tables, client: u32) -> u16 {
@@ -456,7 +449,7 @@ fn generate_tables(config: &EstateConfig, rng: &mut SplitMix64) -> Tables {
     };
     tables.clients.push(primary);
     for c in 1..client_count as u32 {
-        let policy = tables.policy_of_client(c);
+        let policy = policy_of(&tables, c);
         let prefix = tables
             .policies
             .get(usize::from(policy))
@@ -516,7 +509,7 @@ fn generate_jobs(
             // A policy backup of one client.
             let client = 1 + rng.below(tables.clients.len().saturating_sub(1).max(1) as u64) as u32;
             let client = client.min(tables.clients.len() as u32 - 1);
-            let policy_idx = tables.policy_of_client(client);
+            let policy_idx = policy_of(tables, client);
             let Some(policy) = tables.policies.get(usize::from(policy_idx)) else {
                 break;
             };
@@ -633,11 +626,11 @@ fn generate_jobs(
                 job.client =
                     rng.range(1, tables.clients.len().saturating_sub(1).max(1) as u64) as u32;
                 job.client = job.client.min(tables.clients.len() as u32 - 1);
-                job.policy = tables.policy_of_client(job.client);
+                job.policy = policy_of(tables, job.client);
             }
             965..=974 => {
                 job.job_type = vocab::JT_VERIFY;
-                job.policy = tables.policy_of_client(job.client);
+                job.policy = policy_of(tables, job.client);
             }
             975..=989 => job.job_type = vocab::JT_INDEXING,
             _ => {

@@ -46,7 +46,9 @@ pub struct Faults {
     pub truncated_body_rate: f64,
     /// Fraction of requests that are never answered (until the client gives up or the simulator stops).
     pub stall_rate: f64,
-    /// Connection-level fault.
+    /// Connection-level fault. New connections are closed or refused whatever `path_prefix` says
+    /// (a connection has no path yet); requests on already open connections are cut only when their
+    /// path matches.
     pub connection: Option<ConnectionFault>,
     /// Only requests whose path (after `/netbackup`) starts with this are affected, e.g. `/admin/jobs`.
     pub path_prefix: Option<String>,

@@ -51,7 +51,8 @@
 //! error body. `POST` bodies must be `Content-Type: application/vnd.netbackup+json;version=<accepted>`
 //! (415 otherwise); their answer uses the `Accept` version, or the body's when `Accept` is absent.
 //! `/ping` needs neither auth nor `Accept`, answers `text/vnd.netbackup+plain` with the server time in
-//! milliseconds, and always sets `X-NetBackup-API-Version` to the release's version.
+//! milliseconds, and sets `X-NetBackup-API-Version` to the release's version. The jobs count
+//! endpoint also accepts 6.0, the version 10.3's admin.yaml documents for it.
 //!
 //! Shapes follow the *requested* version: API 10.0 names the malware count `noOfFilesImpacted`
 //! (12.0+: `numberOfFilesImpacted`); catalog images gain `malwareStatus`/`fileHashSearchResult` and the
@@ -89,7 +90,9 @@
 //! [`Faults`] (builder, [`SimHandle::set_faults`], or `POST|GET|DELETE /_sim/faults` as camelCase JSON):
 //! latency, 500/502/503/504 rates (503 with `Retry-After`), 429 rate with `Retry-After`, a server-side
 //! rate limit (token bucket → 429), malformed JSON, truncated bodies, stalled requests, closed or
-//! refused connections, optionally only below a path prefix; decisions are seeded.
+//! refused connections, optionally only below a path prefix (new connections are closed or refused
+//! whatever the prefix); decisions are seeded. Connection-fault changes are in effect when
+//! `set_faults` returns.
 //! [`SimHandle::stats`] (or `GET|DELETE /_sim/stats`) counts requests per endpoint and status.
 //! `/_sim/*` needs no auth and is not counted.
 //!
@@ -100,10 +103,13 @@
 //! `BTreeSet<(lastUpdateTime, jobId)>` (about 8 bytes per job plus B-tree overhead) and per-64-job
 //! min/max summaries keep pages O(page) for the collectors' queries (unfiltered, `lastUpdateTime ge X
 //! [and lt Y]` sorted by `lastUpdateTime` or the default `-startTime`, `endTime gt X`): a cursor is a
-//! position in the sort order, not an offset. Measured once on a 2-core CI-class machine (release
-//! build, 1,000,000 jobs): generating the estate takes about MEASURE_GEN, a 100-job page of
-//! `/admin/jobs` renders in about MEASURE_PAGE (≈ 170 KB of JSON), and a page of
-//! `lastUpdateTime ge X` sorted by `lastUpdateTime` in about MEASURE_INCR.
+//! position in the sort order, not an offset. Measured once on the 2-core development machine
+//! (release build, 1,000,000 jobs, 5,000 clients): generating the estate takes about 0.5 s and the
+//! process holds about 90 MB; a 100-job page of `/admin/jobs` (≈ 200 KB of JSON) takes about 0.7 ms
+//! as a full HTTP round trip, rendering included, whether unfiltered, `lastUpdateTime ge now-2h`
+//! sorted by `lastUpdateTime` or by the default `-startTime`; `apply_changes(10_000)` takes about
+//! 7 ms. Filters on other fields (and `/catalog/images`, which counts its matches) scan, using the
+//! indexes only to narrow the range.
 
 // The catalog image object has more fields than serde_json's `json!` expands with the default limit.
 #![recursion_limit = "256"]
@@ -112,6 +118,7 @@ mod body;
 mod estate;
 mod faults;
 mod filter;
+mod handlers;
 mod jobs;
 mod live;
 mod prng;

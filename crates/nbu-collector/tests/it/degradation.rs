@@ -4,10 +4,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nbu_api::Client;
-use nbu_collector::{JobsCollector, JobsSettings, Publisher, ScheduledCollector, SitePoller, SiteSpec, StorageCollector};
+use nbu_collector::{
+    JobsCollector, JobsSettings, Publisher, ScheduledCollector, SitePoller, SiteSpec,
+    StorageCollector,
+};
 
 fn spec(sim: &nbu_sim::SimHandle, timeout: Duration) -> SiteSpec {
-    let client = Client::builder(&sim.base_url())
+    let client = Client::builder(sim.base_url())
         .api_key(sim.api_key())
         // Configured: negotiation would otherwise probe the endpoint a test stalls.
         .version("14.0".parse().unwrap())
@@ -19,7 +22,10 @@ fn spec(sim: &nbu_sim::SimHandle, timeout: Duration) -> SiteSpec {
         collectors: Arc::new(|client: Client| {
             vec![
                 ScheduledCollector {
-                    collector: Arc::new(JobsCollector::new(client.clone(), JobsSettings::default())),
+                    collector: Arc::new(JobsCollector::new(
+                        client.clone(),
+                        JobsSettings::default(),
+                    )),
                     interval: Duration::from_millis(300),
                 },
                 ScheduledCollector {
@@ -58,7 +64,8 @@ async fn a_failing_storage_endpoint_leaves_jobs_fresh_and_storage_stale() {
     let publisher = Publisher::new();
     let poller = SitePoller::spawn(spec(&sim, Duration::from_secs(5)), Arc::clone(&publisher));
     wait_until(&publisher, "both collectors", |t| {
-        t.contains(&line("nbu_collector_success", "jobs", "1")) && t.contains(&line("nbu_collector_success", "storage", "1"))
+        t.contains(&line("nbu_collector_success", "jobs", "1"))
+            && t.contains(&line("nbu_collector_success", "storage", "1"))
     })
     .await;
 
@@ -70,10 +77,19 @@ async fn a_failing_storage_endpoint_leaves_jobs_fresh_and_storage_stale() {
     })
     .await
     .unwrap();
-    let degraded = wait_until(&publisher, "storage failing", |t| t.contains(&line("nbu_collector_success", "storage", "0"))).await;
+    let degraded = wait_until(&publisher, "storage failing", |t| {
+        t.contains(&line("nbu_collector_success", "storage", "0"))
+    })
+    .await;
     assert!(degraded.contains(&line("nbu_collector_stale", "storage", "1")));
-    assert!(degraded.contains("nbu_disk_capacity_bytes{site=\"s1\""), "storage families stay, stale");
-    assert!(degraded.contains(&line("nbu_collector_success", "jobs", "1")), "jobs keep succeeding");
+    assert!(
+        degraded.contains("nbu_disk_capacity_bytes{site=\"s1\""),
+        "storage families stay, stale"
+    );
+    assert!(
+        degraded.contains(&line("nbu_collector_success", "jobs", "1")),
+        "jobs keep succeeding"
+    );
     assert!(degraded.contains("nbu_up{site=\"s1\"} 1"));
     poller.shutdown().await;
 }
@@ -89,11 +105,25 @@ async fn a_hung_endpoint_is_cut_off_by_the_timeout() {
     .await
     .unwrap();
     let publisher = Publisher::new();
-    let poller = SitePoller::spawn(spec(&sim, Duration::from_millis(700)), Arc::clone(&publisher));
-    let text = wait_until(&publisher, "jobs timing out", |t| t.contains(&line("nbu_collector_success", "jobs", "0"))).await;
-    assert!(text.contains(&line("nbu_collector_success", "storage", "1")), "storage is unaffected:\n{text}");
+    let poller = SitePoller::spawn(
+        spec(&sim, Duration::from_millis(700)),
+        Arc::clone(&publisher),
+    );
+    let text = wait_until(&publisher, "jobs timing out", |t| {
+        t.contains(&line("nbu_collector_success", "jobs", "0"))
+    })
+    .await;
+    assert!(
+        text.contains(&line("nbu_collector_success", "storage", "1")),
+        "storage is unaffected:\n{text}"
+    );
     let status = publisher.snapshot().sites[0].clone();
     let jobs = status.collectors.iter().find(|c| c.name == "jobs").unwrap();
-    assert!(jobs.last_error.as_deref().is_some_and(|e| e.contains("timed out")), "{jobs:?}");
+    assert!(
+        jobs.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("timed out")),
+        "{jobs:?}"
+    );
     poller.shutdown().await;
 }

@@ -18,7 +18,7 @@ async fn live_simulator(jobs: usize) -> nbu_sim::SimHandle {
 }
 
 fn client(sim: &nbu_sim::SimHandle) -> Client {
-    Client::builder(&sim.base_url())
+    Client::builder(sim.base_url())
         .api_key(sim.api_key())
         .version("14.0".parse().unwrap())
         .build()
@@ -43,10 +43,17 @@ async fn later_runs_fetch_only_what_changed_and_match_a_full_load() {
     let sim = live_simulator(3000).await;
     let incremental = JobsCollector::new(client(&sim), settings(4));
 
-    let first = incremental.collect(&CollectContext::new(sim.now())).await.unwrap();
+    let first = incremental
+        .collect(&CollectContext::new(sim.now()))
+        .await
+        .unwrap();
     assert_eq!(first.items, 3000, "the first run loads the whole window");
     // 3000 jobs over 4 slices of ≤100 a page: at least 30 pages, and each slice ends with one short page.
-    assert!((30..=34).contains(&first.api_requests), "full load took {} requests", first.api_requests);
+    assert!(
+        (30..=34).contains(&first.api_requests),
+        "full load took {} requests",
+        first.api_requests
+    );
 
     for changes in [0_usize, 50, 250] {
         // Let the watermark and the changes land on different seconds.
@@ -54,9 +61,15 @@ async fn later_runs_fetch_only_what_changed_and_match_a_full_load() {
         let changed = sim.apply_changes(changes);
         sim.reset_stats();
         let now = sim.now();
-        let run = incremental.collect(&CollectContext::new(now)).await.unwrap();
+        let run = incremental
+            .collect(&CollectContext::new(now))
+            .await
+            .unwrap();
         let requests = sim.stats().requests("GET /admin/jobs");
-        assert_eq!(requests, run.api_requests, "the collector counts the requests it makes");
+        assert_eq!(
+            requests, run.api_requests,
+            "the collector counts the requests it makes"
+        );
         let pages_for_changes = (changed as u64).div_ceil(100);
         assert!(
             requests <= pages_for_changes + 2,
@@ -64,8 +77,15 @@ async fn later_runs_fetch_only_what_changed_and_match_a_full_load() {
         );
 
         let from_scratch = JobsCollector::new(client(&sim), settings(1));
-        let full = from_scratch.collect(&CollectContext::new(now)).await.unwrap();
-        assert_eq!(render(&run.families), render(&full.families), "incremental window equals a full load after {changed} changes");
+        let full = from_scratch
+            .collect(&CollectContext::new(now))
+            .await
+            .unwrap();
+        assert_eq!(
+            render(&run.families),
+            render(&full.families),
+            "incremental window equals a full load after {changed} changes"
+        );
     }
 }
 
@@ -73,8 +93,14 @@ async fn later_runs_fetch_only_what_changed_and_match_a_full_load() {
 async fn parallel_slices_read_each_job_once() {
     let sim = live_simulator(1000).await;
     let now = sim.now();
-    let sliced = JobsCollector::new(client(&sim), settings(8)).collect(&CollectContext::new(now)).await.unwrap();
-    let single = JobsCollector::new(client(&sim), settings(1)).collect(&CollectContext::new(now)).await.unwrap();
+    let sliced = JobsCollector::new(client(&sim), settings(8))
+        .collect(&CollectContext::new(now))
+        .await
+        .unwrap();
+    let single = JobsCollector::new(client(&sim), settings(1))
+        .collect(&CollectContext::new(now))
+        .await
+        .unwrap();
     assert_eq!(sliced.items, 1000);
     assert_eq!(single.items, 1000);
     assert_eq!(render(&sliced.families), render(&single.families));

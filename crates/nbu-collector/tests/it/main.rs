@@ -1,5 +1,10 @@
 //! Integration tests of nbu-collector against the simulator on loopback.
-#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a failed expectation in a test is a test failure")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a failed expectation in a test is a test failure"
+)]
 
 mod degradation;
 mod incremental;
+mod optional;

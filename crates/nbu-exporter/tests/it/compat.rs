@@ -47,14 +47,26 @@ async fn a_single_server_go_config_with_env_file_runs_unchanged() {
         .output()
         .unwrap();
     let report = String::from_utf8_lossy(&check.stdout);
-    assert!(check.status.success(), "check --connect failed:\n{report}{}", String::from_utf8_lossy(&check.stderr));
-    assert!(report.contains("14.0"), "check names the negotiated version:\n{report}");
-    assert!(!report.contains(sim.api_key()), "check never prints the key");
+    assert!(
+        check.status.success(),
+        "check --connect failed:\n{report}{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert!(
+        report.contains("14.0"),
+        "check names the negotiated version:\n{report}"
+    );
+    assert!(
+        !report.contains(sim.api_key()),
+        "check never prints the key"
+    );
 
     let exporter = Exporter::start_with(dir, config, port, &[]);
     // A single `nbuserver` is the site named after its host, as in the Go exporter.
     let metrics = exporter
-        .wait_for_metrics("site up", |m| m.value("nbu_up", &[("site", "127.0.0.1")]) == Some(1.0))
+        .wait_for_metrics("site up", |m| {
+            m.value("nbu_up", &[("site", "127.0.0.1")]) == Some(1.0)
+        })
         .await;
     assert!(!metrics.get("nbu_jobs_count").is_empty());
 }
@@ -69,12 +81,24 @@ nbuservers:\n  - site: paris\n    scheme: http\n    host: 127.0.0.1\n    port: \
         one.addr().port(),
         two.addr().port()
     );
-    let exporter = Exporter::start(&yaml, &[("PARIS_KEY", one.api_key()), ("LYON_KEY", two.api_key())]);
+    let exporter = Exporter::start(
+        &yaml,
+        &[("PARIS_KEY", one.api_key()), ("LYON_KEY", two.api_key())],
+    );
     let metrics = exporter
         .wait_for_metrics("both sites", |m| {
-            m.value("nbu_up", &[("site", "paris")]) == Some(1.0) && m.value("nbu_up", &[("site", "lyon")]) == Some(1.0)
+            m.value("nbu_up", &[("site", "paris")]) == Some(1.0)
+                && m.value("nbu_up", &[("site", "lyon")]) == Some(1.0)
         })
         .await;
-    assert_eq!(metrics.value("nbu_api_version", &[("site", "paris"), ("version", "13.0")]), Some(1.0), "a configured version is used as is");
-    assert_eq!(metrics.value("nbu_api_version", &[("site", "lyon"), ("version", "14.0")]), Some(1.0), "an omitted version is negotiated");
+    assert_eq!(
+        metrics.value("nbu_api_version", &[("site", "paris"), ("version", "13.0")]),
+        Some(1.0),
+        "a configured version is used as is"
+    );
+    assert_eq!(
+        metrics.value("nbu_api_version", &[("site", "lyon"), ("version", "14.0")]),
+        Some(1.0),
+        "an omitted version is negotiated"
+    );
 }

@@ -16,14 +16,21 @@ async fn all_jobs(sim: &nbu_sim::SimHandle) -> Vec<serde_json::Value> {
         if let Some(cursor) = &after {
             params.push(("page[after]", cursor.clone()));
         }
-        let url = url::Url::parse_with_params(&format!("{}/admin/jobs", sim.base_url()), &params).unwrap();
+        let url = url::Url::parse_with_params(&format!("{}/admin/jobs", sim.base_url()), &params)
+            .unwrap();
         let request = client
             .get(url.as_str())
             .header("Authorization", sim.api_key())
             .header("Accept", "application/vnd.netbackup+json;version=14.0");
         let body = request.send().await.unwrap().text().await.unwrap();
         let page: serde_json::Value = serde_json::from_str(&body).unwrap();
-        jobs.extend(page["data"].as_array().unwrap().iter().map(|item| item["attributes"].clone()));
+        jobs.extend(
+            page["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["attributes"].clone()),
+        );
         match page["meta"]["pagination"]["next"].as_str() {
             Some(next) => after = Some(next.to_owned()),
             None => return jobs,
@@ -49,12 +56,21 @@ async fn job_and_storage_families_match_what_the_simulator_served() {
     let config = go_config(&sim, "").replace("scrapingInterval: 1h", "scrapingInterval: 24h");
     let exporter = Exporter::start(&config, &[]);
     let metrics = exporter
-        .wait_for_metrics("job families", |m| !m.get("nbu_jobs_count").is_empty() && !m.get("nbu_disk_bytes").is_empty())
+        .wait_for_metrics("job families", |m| {
+            !m.get("nbu_jobs_count").is_empty() && !m.get("nbu_disk_bytes").is_empty()
+        })
         .await;
 
     let mut expected: BTreeMap<(String, String, String), f64> = BTreeMap::new();
-    for job in all_jobs(&sim).await.iter().filter(|j| j.get("endTime").is_some_and(|e| !e.is_null())) {
-        let status = job["status"].as_i64().map(|s| s.to_string()).unwrap_or_default();
+    for job in all_jobs(&sim)
+        .await
+        .iter()
+        .filter(|j| j.get("endTime").is_some_and(|e| !e.is_null()))
+    {
+        let status = job["status"]
+            .as_i64()
+            .map(|s| s.to_string())
+            .unwrap_or_default();
         *expected
             .entry((text(&job["jobType"]), text(&job["policyType"]), status))
             .or_default() += 1.0;
@@ -62,7 +78,11 @@ async fn job_and_storage_families_match_what_the_simulator_served() {
     assert!(!expected.is_empty(), "the simulator served finished jobs");
     let mut served: BTreeMap<(String, String, String), f64> = BTreeMap::new();
     for sample in metrics.get("nbu_jobs_count") {
-        assert_eq!(sample.labels[0], ("site".to_owned(), "alpha".to_owned()), "site is the first label");
+        assert_eq!(
+            sample.labels[0],
+            ("site".to_owned(), "alpha".to_owned()),
+            "site is the first label"
+        );
         let key = (
             sample.label("action").unwrap().to_owned(),
             sample.label("policy_type").unwrap().to_owned(),
@@ -70,7 +90,10 @@ async fn job_and_storage_families_match_what_the_simulator_served() {
         );
         served.insert(key, sample.value);
     }
-    assert_eq!(served, expected, "nbu_jobs_count equals the simulator's finished jobs by (action, policy_type, status)");
+    assert_eq!(
+        served, expected,
+        "nbu_jobs_count equals the simulator's finished jobs by (action, policy_type, status)"
+    );
 
     for name in [
         "nbu_jobs_bytes",
@@ -87,30 +110,59 @@ async fn job_and_storage_families_match_what_the_simulator_served() {
         assert!(!metrics.get(name).is_empty(), "{name} is exported");
     }
     assert_eq!(metrics.value("nbu_up", &[("site", "alpha")]), Some(1.0));
-    assert_eq!(metrics.value("nbu_api_version", &[("site", "alpha"), ("version", "14.0")]), Some(1.0));
+    assert_eq!(
+        metrics.value("nbu_api_version", &[("site", "alpha"), ("version", "14.0")]),
+        Some(1.0)
+    );
     let build = metrics.get("nbu_exporter_build_info");
     assert_eq!(build.len(), 1);
-    assert!(build[0].label("site").is_none(), "build info carries no site");
+    assert!(
+        build[0].label("site").is_none(),
+        "build info carries no site"
+    );
 
     let health = http().get(exporter.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let landing = http().get(exporter.url("/")).send().await.unwrap().text().await.unwrap();
-    assert!(landing.contains("alpha") && landing.contains("14.0"), "landing page names the site and version");
+    let landing = http()
+        .get(exporter.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        landing.contains("alpha") && landing.contains("14.0"),
+        "landing page names the site and version"
+    );
 
     let before = sim.stats().total;
     for _ in 0..20 {
-        let response = http().get(exporter.url("/metrics")).header("Accept-Encoding", "gzip").send().await.unwrap();
+        let response = http()
+            .get(exporter.url("/metrics"))
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
-        assert!(response
-            .headers()
-            .get("content-type")
-            .is_some_and(|v| v.to_str().unwrap().starts_with("text/plain; version=0.0.4")));
+        assert!(
+            response
+                .headers()
+                .get("content-type")
+                .is_some_and(|v| v.to_str().unwrap().starts_with("text/plain; version=0.0.4"))
+        );
     }
     let caused = sim.stats().total.saturating_sub(before);
     // Background collection may run meanwhile (2 s interval); 20 scrapes must not add 20 requests.
-    assert!(caused < 20, "scrapes must not call NetBackup ({caused} requests during 20 scrapes)");
+    assert!(
+        caused < 20,
+        "scrapes must not call NetBackup ({caused} requests during 20 scrapes)"
+    );
 
-    assert!(exporter.terminate().success(), "SIGTERM ends the exporter cleanly");
+    assert!(
+        exporter.terminate().success(),
+        "SIGTERM ends the exporter cleanly"
+    );
 }
 
 /// Families whose names we inherit from the Go exporter and keep for compatibility, although
@@ -153,16 +205,33 @@ async fn promtool_finds_nothing_beyond_the_inherited_names() {
         .unwrap();
     {
         use std::io::Write as _;
-        child.stdin.take().unwrap().write_all(metrics.text.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(metrics.text.as_bytes())
+            .unwrap();
     }
     let output = child.wait_with_output().unwrap();
-    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     let unexpected: Vec<&str> = report
         .lines()
         .filter(|line| !line.trim().is_empty())
-        .filter(|line| !INHERITED_NAMES.iter().any(|name| line.starts_with(&format!("{name} "))))
+        .filter(|line| {
+            !INHERITED_NAMES
+                .iter()
+                .any(|name| line.starts_with(&format!("{name} ")))
+        })
         .collect();
-    assert!(unexpected.is_empty(), "promtool check metrics reported:\n{}", unexpected.join("\n"));
+    assert!(
+        unexpected.is_empty(),
+        "promtool check metrics reported:\n{}",
+        unexpected.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -170,7 +239,9 @@ async fn a_real_prometheus_scrapes_and_stores_the_series() {
     let prometheus = which("prometheus");
     let sim = simulator(500).await;
     let exporter = Exporter::start(&go_config(&sim, ""), &[]);
-    exporter.wait_for_metrics("job families", |m| !m.get("nbu_jobs_count").is_empty()).await;
+    exporter
+        .wait_for_metrics("job families", |m| !m.get("nbu_jobs_count").is_empty())
+        .await;
 
     let dir = tempfile::tempdir().unwrap();
     let web_port = free_port();
@@ -184,17 +255,24 @@ async fn a_real_prometheus_scrapes_and_stores_the_series() {
     );
     let mut server = Command::new(prometheus)
         .arg(format!("--config.file={}", config.display()))
-        .arg(format!("--storage.tsdb.path={}", dir.path().join("data").display()))
+        .arg(format!(
+            "--storage.tsdb.path={}",
+            dir.path().join("data").display()
+        ))
         .arg(format!("--web.listen-address=127.0.0.1:{web_port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     let query = |expr: &'static str| {
-        let url = url::Url::parse_with_params(&format!("http://127.0.0.1:{web_port}/api/v1/query"), &[("query", expr)]);
+        let url = url::Url::parse_with_params(
+            &format!("http://127.0.0.1:{web_port}/api/v1/query"),
+            &[("query", expr)],
+        );
         async move {
             let response = http().get(url.ok()?.as_str()).send().await.ok()?;
-            let body: serde_json::Value = serde_json::from_str(&response.text().await.ok()?).ok()?;
+            let body: serde_json::Value =
+                serde_json::from_str(&response.text().await.ok()?).ok()?;
             body["data"]["result"].as_array().cloned()
         }
     };
@@ -202,8 +280,12 @@ async fn a_real_prometheus_scrapes_and_stores_the_series() {
     let (mut up, mut stored) = (false, false);
     while Instant::now() < deadline && !(up && stored) {
         tokio::time::sleep(Duration::from_millis(500)).await;
-        up = query("up{job=\"nbu\"} == 1").await.is_some_and(|r| r.len() == 1);
-        stored = query("nbu_jobs_count{site=\"alpha\"}").await.is_some_and(|r| !r.is_empty());
+        up = query("up{job=\"nbu\"} == 1")
+            .await
+            .is_some_and(|r| r.len() == 1);
+        stored = query("nbu_jobs_count{site=\"alpha\"}")
+            .await
+            .is_some_and(|r| !r.is_empty());
     }
     let _ = server.kill();
     let _ = server.wait();
@@ -214,6 +296,9 @@ async fn a_real_prometheus_scrapes_and_stores_the_series() {
 #[test]
 fn parser_reads_labels_with_escapes() {
     let metrics = Metrics::parse("# HELP x y\nx{site=\"a\\\"b\",k=\"v\"} 2\ny 1.5\n");
-    assert_eq!(metrics.value("x", &[("site", "a\"b"), ("k", "v")]), Some(2.0));
+    assert_eq!(
+        metrics.value("x", &[("site", "a\"b"), ("k", "v")]),
+        Some(2.0)
+    );
     assert_eq!(metrics.value("y", &[]), Some(1.5));
 }

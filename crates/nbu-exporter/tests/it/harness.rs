@@ -48,7 +48,12 @@ impl Exporter {
         Self::start_with(dir, config, port, env)
     }
 
-    pub(crate) fn start_with(dir: tempfile::TempDir, config: PathBuf, port: u16, env: &[(&str, &str)]) -> Self {
+    pub(crate) fn start_with(
+        dir: tempfile::TempDir,
+        config: PathBuf,
+        port: u16,
+        env: &[(&str, &str)],
+    ) -> Self {
         let mut command = Command::new(env!("CARGO_BIN_EXE_nbu-exporter"));
         command
             .arg("--config")
@@ -60,8 +65,14 @@ impl Exporter {
         let mut child = command.spawn().expect("start nbu-exporter");
         let output = Arc::new(Mutex::new(String::new()));
         for stream in [
-            child.stdout.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
-            child.stderr.take().map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stdout
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
+            child
+                .stderr
+                .take()
+                .map(|s| Box::new(s) as Box<dyn std::io::Read + Send>),
         ]
         .into_iter()
         .flatten()
@@ -93,20 +104,27 @@ impl Exporter {
     }
 
     /// Waits until `/metrics` shows `predicate`, or panics with the exporter's output.
-    pub(crate) async fn wait_for_metrics(&self, what: &str, predicate: impl Fn(&Metrics) -> bool) -> Metrics {
+    pub(crate) async fn wait_for_metrics(
+        &self,
+        what: &str,
+        predicate: impl Fn(&Metrics) -> bool,
+    ) -> Metrics {
         let client = http();
         let deadline = Instant::now() + Duration::from_secs(40);
         loop {
-            if let Ok(response) = client.get(self.url("/metrics")).send().await {
-                if let Ok(body) = response.text().await {
-                    let metrics = Metrics::parse(&body);
-                    if predicate(&metrics) {
-                        return metrics;
-                    }
+            if let Ok(response) = client.get(self.url("/metrics")).send().await
+                && let Ok(body) = response.text().await
+            {
+                let metrics = Metrics::parse(&body);
+                if predicate(&metrics) {
+                    return metrics;
                 }
             }
             if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; exporter output:\n{}", self.output());
+                panic!(
+                    "timed out waiting for {what}; exporter output:\n{}",
+                    self.output()
+                );
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
@@ -129,7 +147,11 @@ impl Exporter {
             if let Some(status) = self.child.try_wait().expect("wait") {
                 return status;
             }
-            assert!(Instant::now() < deadline, "exporter did not stop on SIGTERM:\n{}", self.output());
+            assert!(
+                Instant::now() < deadline,
+                "exporter did not stop on SIGTERM:\n{}",
+                self.output()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -151,7 +173,10 @@ pub(crate) struct Sample {
 
 impl Sample {
     pub(crate) fn label(&self, name: &str) -> Option<&str> {
-        self.labels.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.labels
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 }
 
@@ -165,7 +190,10 @@ pub(crate) struct Metrics {
 impl Metrics {
     pub(crate) fn parse(text: &str) -> Self {
         let mut samples: BTreeMap<String, Vec<Sample>> = BTreeMap::new();
-        for line in text.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
             let (series, value) = line.rsplit_once(' ').expect("sample line has a value");
             let value: f64 = match value {
                 "+Inf" => f64::INFINITY,
@@ -176,7 +204,10 @@ impl Metrics {
                 Some((name, rest)) => (name, parse_labels(rest.trim_end_matches('}'))),
                 None => (series, Vec::new()),
             };
-            samples.entry(name.to_owned()).or_default().push(Sample { labels, value });
+            samples
+                .entry(name.to_owned())
+                .or_default()
+                .push(Sample { labels, value });
         }
         Self {
             samples,
@@ -195,7 +226,10 @@ impl Metrics {
             .iter()
             .filter(|s| labels.iter().all(|(n, v)| s.label(n) == Some(*v)));
         let first = matching.next()?;
-        assert!(matching.next().is_none(), "{name}{labels:?} matches several samples");
+        assert!(
+            matching.next().is_none(),
+            "{name}{labels:?} matches several samples"
+        );
         Some(first.value)
     }
 }

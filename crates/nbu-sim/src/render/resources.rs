@@ -434,7 +434,7 @@ fn malware_result(
         .filter_map(|(c, _)| {
             let policy = tables
                 .policies
-                .get(1 + (c - 1) % tables.policies.len().saturating_sub(1).max(1))?;
+                .get(usize::from(crate::estate::policy_of(tables, c as u32)))?;
             match policy.workload.policy_type {
                 "STANDARD" => Some((c, "STANDARD")),
                 "WINDOWS_NT" => Some((c, "MS-WINDOWS")),

@@ -292,6 +292,41 @@ async fn collections_paginate_filter_and_count() {
             .expect("count");
     assert!(clean > 0 && clean < everything, "{clean} of {everything}");
 
+    // The small collections filter on any attribute, date-times included.
+    let alerts = api.get("/manage/alerts?page[limit]=500").await.json();
+    let total = alerts["meta"]["pagination"]["count"]
+        .as_u64()
+        .expect("count");
+    let since = alerts["data"][total as usize / 2]["attributes"]["createdDateTime"]
+        .as_str()
+        .expect("createdDateTime")
+        .to_owned();
+    let recent = api
+        .get_query(
+            "/manage/alerts",
+            &[
+                ("page[limit]", "500"),
+                (
+                    "filter",
+                    &format!("severity eq 'ERROR' and createdDateTime ge {since}"),
+                ),
+            ],
+        )
+        .await
+        .json();
+    let recent = recent["data"].as_array().expect("data");
+    assert!(!recent.is_empty() && recent.len() < total as usize);
+    assert!(recent.iter().all(|a| a["attributes"]["severity"] == "ERROR"
+        && a["attributes"]["createdDateTime"].as_str() >= Some(since.as_str())));
+    let media = api
+        .get_query(
+            "/config/hosts",
+            &[("filter", "nbuHostType eq 'MEDIA_SERVER'")],
+        )
+        .await
+        .json();
+    assert_eq!(media["hosts"].as_array().map(Vec::len), Some(4));
+
     // Tape media walk with cursors covers every medium once.
     let mut seen = Vec::new();
     let mut after: Option<String> = None;
