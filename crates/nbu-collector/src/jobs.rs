@@ -261,9 +261,9 @@ impl Collector for JobsCollector {
             }
         }
         if full && let Some(clients) = &self.settings.client_allowlist {
-            let mut backups = state.client_backups.clone();
-            requests += self.refresh_client_backups(clients, &mut backups).await;
-            state.client_backups = backups;
+            requests += self
+                .refresh_client_backups(clients, &mut state.client_backups)
+                .await;
         }
         // Only a run that read everything may move the watermark: a cut-off run is redone.
         state.watermark = watermark.or(Some(now));

@@ -3,6 +3,7 @@
 //! The demo writes a configuration file in the Go exporter's format and loads it through the same
 //! path as a real deployment, so what it shows is what an operator gets.
 
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -33,9 +34,12 @@ pub(crate) async fn demo(common: &Common, jobs: usize, jobs_per_minute: f64) -> 
         "# Written by `nbu-exporter demo`: a Go-exporter-style configuration for the simulator.\n\
 server:\n  host: \"{host}\"\n  port: \"{port}\"\n  uri: /metrics\n  scrapingInterval: 1h\n  collectionInterval: 15s\n  logName: stdout\n\
 nbuservers:\n  - site: demo\n    scheme: http\n    host: \"{sim_host}\"\n    port: \"{sim_port}\"\n    uri: /netbackup\n    apiKey: ${{NBU_DEMO_APIKEY}}\n\
-collection:\n  jobsInterval: 15s\n  storageInterval: 60s\n",
+collection:\n  jobsInterval: 15s\n  storageInterval: 60s\n\
+collectors:\n  alerts: {{ enabled: true }}\n  malware: {{ enabled: true }}\n  catalog: {{ enabled: true }}\n  \
+slo: {{ enabled: true }}\n  tape: {{ enabled: true }}\n  perClient:\n    enabled: true\n    allowlist: [{clients}]\n",
         sim_host = simulator.addr().ip(),
         sim_port = simulator.addr().port(),
+        clients = busiest_clients(&simulator, 2).join(", "),
     );
     if let Err(error) =
         std::fs::create_dir_all(&directory).and_then(|()| std::fs::write(&config_path, yaml))
@@ -76,6 +80,18 @@ collection:\n  jobsInterval: 15s\n  storageInterval: 60s\n",
     simulator.shutdown().await;
     let _ = std::fs::remove_dir_all(&directory);
     code
+}
+
+/// The `count` clients with the most backup jobs in the simulated history, quoted for YAML: the
+/// per-client series of the demo then have data to show.
+fn busiest_clients(simulator: &nbu_sim::SimHandle, count: usize) -> Vec<String> {
+    let mut backups: BTreeMap<String, usize> = BTreeMap::new();
+    for job in simulator.jobs().into_iter().filter(|job| job.job_type == "BACKUP") {
+        *backups.entry(job.client_name).or_default() += 1;
+    }
+    let mut ranked: Vec<(String, usize)> = backups.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranked.into_iter().take(count).map(|(client, _)| format!("\"{client}\"")).collect()
 }
 
 #[allow(clippy::print_stdout, reason = "the demo tells its user where to look")]

@@ -9,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -100,9 +100,8 @@ async fn route(
     }
 }
 
-fn accepts_gzip(request: &Request<Incoming>) -> bool {
-    request
-        .headers()
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
@@ -124,7 +123,7 @@ fn gzip(body: &[u8]) -> Bytes {
 
 fn metrics(state: &HttpState, request: &Request<Incoming>) -> Response<Full<Bytes>> {
     let snapshot = state.publisher.snapshot();
-    let mut response = if accepts_gzip(request) {
+    let mut response = if accepts_gzip(request.headers()) {
         let mut response = Response::new(Full::new(snapshot.encoded_with(gzip)));
         response
             .headers_mut()
@@ -288,4 +287,44 @@ fn landing(state: &HttpState) -> Response<Full<Bytes>> {
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read as _;
+
+    use http::{HeaderMap, HeaderValue, header};
+
+    use super::{accepts_gzip, escape_html, gzip};
+
+    fn headers(values: &[&'static str]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for value in values {
+            map.append(header::ACCEPT_ENCODING, HeaderValue::from_static(value));
+        }
+        map
+    }
+
+    #[test]
+    fn gzip_is_chosen_only_when_offered_and_not_refused() {
+        assert!(accepts_gzip(&headers(&["gzip"])));
+        assert!(accepts_gzip(&headers(&["deflate, GZIP;q=0.5"])));
+        assert!(accepts_gzip(&headers(&["br", "gzip"])));
+        assert!(!accepts_gzip(&headers(&[])));
+        assert!(!accepts_gzip(&headers(&["gzip;q=0"])));
+        assert!(!accepts_gzip(&headers(&["x-gzip-like, identity"])));
+    }
+
+    #[test]
+    fn gzip_round_trips() {
+        let body = b"nbu_up{site=\"a\"} 1\n".repeat(100);
+        let mut decoded = Vec::new();
+        flate2::read::GzDecoder::new(&gzip(&body)[..]).read_to_end(&mut decoded).unwrap();
+        assert_eq!(decoded, body);
+    }
+
+    #[test]
+    fn landing_page_text_is_escaped() {
+        assert_eq!(escape_html("<b>\"x\" & y</b>"), "&lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;");
+    }
 }

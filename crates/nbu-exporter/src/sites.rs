@@ -141,17 +141,28 @@ pub(crate) fn site_spec(site: &SiteConfig, config: &Config) -> Result<SiteSpec, 
         .full_resync_interval
         .try_into()
         .unwrap_or(jobs.full_resync_every);
+    let per_client = &config.collectors.per_client;
+    jobs.client_allowlist = per_client.enabled.then(|| per_client.allowlist.clone());
+    let opt_in = config.collectors.clone();
     let factory = move |client: Client| {
-        vec![
+        let mut collectors = vec![
             ScheduledCollector {
                 collector: Arc::new(JobsCollector::new(client.clone(), jobs.clone())),
                 interval: collection.jobs_interval,
             },
             ScheduledCollector {
-                collector: Arc::new(StorageCollector::new(client)),
+                collector: Arc::new(StorageCollector::new(client.clone())),
                 interval: collection.storage_interval,
             },
-        ]
+        ];
+        // Opt-in data changes slowly: the storage interval suits it.
+        collectors.extend(opt_in_collectors(&opt_in, &client).into_iter().map(|collector| {
+            ScheduledCollector {
+                collector,
+                interval: collection.storage_interval,
+            }
+        }));
+        collectors
     };
     Ok(SiteSpec {
         site: site.site.clone(),
@@ -160,4 +171,52 @@ pub(crate) fn site_spec(site: &SiteConfig, config: &Config) -> Result<SiteSpec, 
         timeout: config.collection.timeout,
         ping_interval: config.collection.jobs_interval.max(Duration::from_secs(10)),
     })
+}
+
+/// The opt-in collectors that `enabled` switches on, in the `collectors` section's order.
+fn opt_in_collectors(enabled: &CollectorsConfig, client: &Client) -> Vec<Arc<dyn Collector>> {
+    let toggles: [(bool, fn(Client) -> Arc<dyn Collector>); 5] = [
+        (enabled.alerts, |client| Arc::new(AlertsCollector::new(client))),
+        (enabled.malware, |client| Arc::new(MalwareCollector::new(client))),
+        (enabled.catalog, |client| Arc::new(CatalogCollector::new(client))),
+        (enabled.slo, |client| Arc::new(SloCollector::new(client))),
+        (enabled.tape, |client| Arc::new(TapeCollector::new(client))),
+    ];
+    toggles
+        .into_iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, make)| make(client.clone()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_enabled_toggle_adds_its_collector() {
+        let client = Client::builder("http://127.0.0.1:9/netbackup")
+            .api_key("unit-test-key")
+            .build()
+            .unwrap();
+        let names = |enabled: &CollectorsConfig| -> Vec<&'static str> {
+            opt_in_collectors(enabled, &client).iter().map(|c| c.name()).collect()
+        };
+        assert!(names(&CollectorsConfig::default()).is_empty(), "all off by default");
+        let some = CollectorsConfig {
+            malware: true,
+            tape: true,
+            ..CollectorsConfig::default()
+        };
+        assert_eq!(names(&some), ["malware", "tape"]);
+        let all = CollectorsConfig {
+            alerts: true,
+            malware: true,
+            catalog: true,
+            slo: true,
+            tape: true,
+            ..CollectorsConfig::default()
+        };
+        assert_eq!(names(&all), ["alerts", "malware", "catalog", "slo", "tape"]);
+    }
 }

@@ -122,3 +122,32 @@ pub(crate) fn init(log: &LogSettings, traces: Option<&TraceSettings>) -> Result<
         .map_err(|e| format!("cannot install the log subscriber: {e}"))?;
     Ok(Telemetry { provider })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{TraceSettings, tracer_provider};
+
+    fn settings(endpoint: &str, insecure: bool) -> TraceSettings {
+        TraceSettings {
+            endpoint: endpoint.to_owned(),
+            insecure,
+            sampling_rate: 0.5,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_plain_text_endpoint_builds_a_provider_without_connecting() {
+        // Port 9 (discard) on loopback: nothing listens, and building must not need it to.
+        let provider = tracer_provider(&settings("127.0.0.1:9", true)).expect("provider");
+        provider.shutdown().ok();
+    }
+
+    #[tokio::test]
+    async fn tls_endpoints_are_refused_with_the_fix() {
+        for (endpoint, insecure) in [("https://otel.example:4317", true), ("otel.example:4317", false)] {
+            let error = tracer_provider(&settings(endpoint, insecure)).err().expect("refused");
+            assert!(error.contains("opentelemetry.insecure: true"), "{error}");
+            assert!(error.contains(endpoint), "the message names the endpoint: {error}");
+        }
+    }
+}

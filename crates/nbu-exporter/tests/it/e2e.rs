@@ -186,17 +186,9 @@ const INHERITED_NAMES: &[&str] = &[
     "nbu_client_jobs_count",
 ];
 
-#[tokio::test(flavor = "multi_thread")]
-async fn promtool_finds_nothing_beyond_the_inherited_names() {
-    let promtool = which("promtool");
-    let sim = simulator(800).await;
-    let exporter = Exporter::start(&go_config(&sim, ""), &[]);
-    let metrics = exporter
-        .wait_for_metrics("job and storage families", |m| {
-            !m.get("nbu_jobs_count").is_empty() && !m.get("nbu_storage_info").is_empty()
-        })
-        .await;
-    let mut child = Command::new(promtool)
+/// What `promtool check metrics` reports about `exposition`, minus the inherited names.
+fn promtool_complaints(exposition: &str) -> Vec<String> {
+    let mut child = Command::new(which("promtool"))
         .args(["check", "metrics"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -205,33 +197,91 @@ async fn promtool_finds_nothing_beyond_the_inherited_names() {
         .unwrap();
     {
         use std::io::Write as _;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(metrics.text.as_bytes())
-            .unwrap();
+        child.stdin.take().unwrap().write_all(exposition.as_bytes()).unwrap();
     }
     let output = child.wait_with_output().unwrap();
-    let report = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let unexpected: Vec<&str> = report
+    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    report
         .lines()
         .filter(|line| !line.trim().is_empty())
-        .filter(|line| {
-            !INHERITED_NAMES
-                .iter()
-                .any(|name| line.starts_with(&format!("{name} ")))
+        .filter(|line| !INHERITED_NAMES.iter().any(|name| line.starts_with(&format!("{name} "))))
+        .map(str::to_owned)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn promtool_finds_nothing_beyond_the_inherited_names() {
+    let sim = simulator(800).await;
+    let exporter = Exporter::start(&go_config(&sim, ""), &[]);
+    let metrics = exporter
+        .wait_for_metrics("job and storage families", |m| {
+            !m.get("nbu_jobs_count").is_empty() && !m.get("nbu_storage_info").is_empty()
         })
+        .await;
+    let unexpected = promtool_complaints(&metrics.text);
+    assert!(unexpected.is_empty(), "promtool check metrics reported:\n{}", unexpected.join("\n"));
+}
+
+/// The families of the anchor's opt-in collectors (`collectors:` and `perClient`).
+const OPT_IN_FAMILIES: &[&str] = &[
+    "nbu_alerts_count",
+    "nbu_malware_files_scanned",
+    "nbu_malware_files_infected",
+    "nbu_malware_scan_count",
+    "nbu_catalog_images_count",
+    "nbu_slo_count",
+    "nbu_tape_drives_count",
+    "nbu_tape_drive_info",
+    "nbu_tape_media_count",
+    "nbu_tape_robot_device_hosts",
+    "nbu_tape_pool_partially_full",
+    "nbu_disk_pool_volume_count",
+    "nbu_client_last_successful_backup_timestamp_seconds",
+    "nbu_client_jobs_count",
+    "nbu_client_last_job_success_seconds",
+];
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_opt_in_collector_switched_on_in_the_yaml_adds_its_families() {
+    let sim = simulator(800).await;
+    // Allowlist clients with a successful backup well inside the look-back window (1 h), so that
+    // every per-client family has data.
+    let recent = sim.now().checked_sub(jiff::SignedDuration::from_mins(50)).unwrap();
+    let mut clients: Vec<String> = sim
+        .jobs()
+        .into_iter()
+        .filter(|j| j.job_type == "BACKUP" && j.state == "DONE" && j.status == 0)
+        .filter(|j| j.end_time.is_some_and(|end| end > recent))
+        .map(|j| j.client_name)
         .collect();
-    assert!(
-        unexpected.is_empty(),
-        "promtool check metrics reported:\n{}",
-        unexpected.join("\n")
+    clients.sort();
+    clients.dedup();
+    clients.truncate(2);
+    assert!(!clients.is_empty(), "the simulator finished backups in the last 50 minutes");
+    let allowlist: Vec<String> = clients.iter().map(|c| format!("\"{c}\"")).collect();
+    let collectors = format!(
+        "collectors:\n  alerts: {{ enabled: true }}\n  malware: {{ enabled: true }}\n  catalog: {{ enabled: true }}\n  \
+slo: {{ enabled: true }}\n  tape: {{ enabled: true }}\n  perClient:\n    enabled: true\n    allowlist: [{}]\n",
+        allowlist.join(", ")
     );
+    let exporter = Exporter::start(&go_config(&sim, &collectors), &[]);
+    let metrics = exporter
+        .wait_for_metrics("every opt-in family", |m| OPT_IN_FAMILIES.iter().all(|name| !m.get(name).is_empty()))
+        .await;
+    for name in OPT_IN_FAMILIES {
+        for sample in metrics.get(name) {
+            assert_eq!(sample.labels[0], ("site".to_owned(), "alpha".to_owned()), "{name}: site is the first label");
+        }
+    }
+    for collector in ["alerts", "malware", "catalog", "slo", "tape"] {
+        let success = metrics.value("nbu_collector_success", &[("site", "alpha"), ("collector", collector)]);
+        assert_eq!(success, Some(1.0), "collector {collector} succeeded");
+    }
+    for sample in metrics.get("nbu_client_jobs_count") {
+        assert!(clients.iter().any(|c| sample.label("client") == Some(c.as_str())), "only allowlisted clients");
+    }
+    let unexpected = promtool_complaints(&metrics.text);
+    assert!(unexpected.is_empty(), "promtool check metrics reported:\n{}", unexpected.join("\n"));
 }
 
 #[tokio::test(flavor = "multi_thread")]
