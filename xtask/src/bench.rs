@@ -1,5 +1,489 @@
-//! `cargo xtask bench`: filled in by the benchmark work.
+//! `cargo xtask bench`: release-mode benchmarks. Criterion micro benchmarks of decoding and
+//! aggregating job pages, then scenarios against `nbu-sim` on loopback (full loads, steady-state
+//! incremental collection, concurrent scrapes), each measured for wall time, exporter CPU and peak
+//! RSS, and NetBackup API requests. Prints a table and writes `target/bench/report.{json,md}` with
+//! every target of the benchmark issue marked pass or miss.
 
-pub(crate) fn run(_args: &[String]) -> Result<(), String> {
-    Err("benchmarks are not implemented yet".to_owned())
+mod http;
+mod micro;
+mod process;
+mod prom;
+mod report;
+mod scenario;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+use report::{Machine, Micro, Report, Scenario, Target};
+use scenario::{JOBS_ENDPOINT, Rig, Sim, short};
+
+const USAGE: &str = "\
+usage: cargo xtask bench [--quick] [--latency-ms N] [--slices K] [--only LIST] [--no-build]
+
+  --quick          small estates and short loads, every scenario kind (under two minutes on
+                   2 cores once the release binaries and benches are built)
+  --latency-ms N   latency the simulator adds to every request (default 20, a loaded primary)
+  --slices K       parallel time slices compared with the sequential walk (default 8)
+  --only LIST      comma-separated subset of: micro, full-load, steady, scrape
+  --no-build       use the release binaries as they are (default: cargo build --release first)
+
+writes target/bench/report.json and target/bench/report.md; logs and configs in target/bench/tmp";
+
+/// What to run, from the command line.
+#[derive(Debug, Clone)]
+struct Options {
+    quick: bool,
+    latency_ms: u64,
+    slices: usize,
+    only: Option<Vec<String>>,
+    build: bool,
+}
+
+const PARTS: [&str; 4] = ["micro", "full-load", "steady", "scrape"];
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Self, String> {
+        let mut options = Self {
+            quick: false,
+            latency_ms: 20,
+            slices: 8,
+            only: None,
+            build: true,
+        };
+        let mut args = args.iter();
+        while let Some(arg) = args.next() {
+            let mut value = |flag: &str| {
+                args.next()
+                    .cloned()
+                    .ok_or_else(|| format!("{flag} needs a value\n\n{USAGE}"))
+            };
+            match arg.as_str() {
+                "--quick" => options.quick = true,
+                "--no-build" => options.build = false,
+                "--latency-ms" => {
+                    let text = value(arg)?;
+                    options.latency_ms = text.parse().map_err(|_| {
+                        format!("--latency-ms {text:?}: give milliseconds, e.g. 20")
+                    })?;
+                }
+                "--slices" => {
+                    let text = value(arg)?;
+                    options.slices = text
+                        .parse()
+                        .ok()
+                        .filter(|k| (2..=64).contains(k))
+                        .ok_or_else(|| {
+                            format!(
+                                "--slices {text:?}: give 2 to 64 (the exporter's jobSlices range)"
+                            )
+                        })?;
+                }
+                "--only" => {
+                    let parts: Vec<String> = value(arg)?
+                        .split(',')
+                        .map(|p| p.trim().to_owned())
+                        .collect();
+                    if let Some(unknown) = parts.iter().find(|p| !PARTS.contains(&p.as_str())) {
+                        return Err(format!(
+                            "--only: unknown part {unknown:?}; choose from {}",
+                            PARTS.join(", ")
+                        ));
+                    }
+                    options.only = Some(parts);
+                }
+                "-h" | "--help" => return Err(USAGE.to_owned()),
+                other => return Err(format!("unknown option {other:?}\n\n{USAGE}")),
+            }
+        }
+        Ok(options)
+    }
+
+    fn runs(&self, part: &str) -> bool {
+        self.only
+            .as_ref()
+            .is_none_or(|only| only.iter().any(|p| p == part))
+    }
+}
+
+/// The sizes of each scenario kind in one mode.
+struct Plan {
+    /// Window sizes of the full-load comparison.
+    full_load_jobs: &'static [u64],
+    steady_jobs: u64,
+    /// Long enough for the first (full) load of the steady-state window to finish within it.
+    steady_interval: Duration,
+    steady_changes: &'static [u64],
+    /// An estate whose exposition has about 1,000 series.
+    scrape_jobs: u64,
+    scrape_connections: usize,
+    scrape_duration: Duration,
+}
+
+const FULL: Plan = Plan {
+    full_load_jobs: &[10_000, 100_000, 1_000_000],
+    steady_jobs: 100_000,
+    steady_interval: Duration::from_secs(20),
+    steady_changes: &[100, 1_000],
+    scrape_jobs: 20_000,
+    scrape_connections: 64,
+    scrape_duration: Duration::from_secs(10),
+};
+
+const QUICK: Plan = Plan {
+    full_load_jobs: &[20_000],
+    steady_jobs: 20_000,
+    steady_interval: Duration::from_secs(6),
+    steady_changes: &[100, 1_000],
+    scrape_jobs: 20_000,
+    scrape_connections: 64,
+    scrape_duration: Duration::from_secs(3),
+};
+
+pub(crate) fn run(args: &[String]) -> Result<(), String> {
+    let options = Options::parse(args)?;
+    let started = Instant::now();
+    let plan = if options.quick { &QUICK } else { &FULL };
+    let target_dir = target_dir();
+    let out_dir = target_dir.join("bench");
+    let work_dir = out_dir.join("tmp");
+    // Only this command writes there: logs and configs of the previous run go.
+    let _ = std::fs::remove_dir_all(&work_dir);
+    std::fs::create_dir_all(&work_dir)
+        .map_err(|e| format!("cannot create {}: {e}", work_dir.display()))?;
+    let mut machine = Machine::detect();
+    let mode = if options.quick { "quick" } else { "full" };
+
+    if options.build
+        && (options.runs("full-load") || options.runs("steady") || options.runs("scrape"))
+    {
+        crate::cargo(
+            "release build",
+            &["build", "--release", "-p", "nbu-sim", "-p", "nbu-exporter"],
+            &[],
+        )?;
+    }
+    let micro = if options.runs("micro") {
+        micro::run(options.quick, &target_dir)?
+    } else {
+        Vec::new()
+    };
+    let rig = Rig {
+        bin_dir: scenario::release_dir(&target_dir),
+        work_dir,
+        latency_ms: options.latency_ms,
+    };
+    let mut scenarios = Vec::new();
+    if options.runs("full-load") {
+        for &jobs in plan.full_load_jobs {
+            step(&format!(
+                "full load of {} jobs: sequential, then {} slices",
+                short(jobs),
+                options.slices
+            ));
+            let sim = Sim::start(&rig, &format!("full-load-{jobs}"), jobs)?;
+            for slices in [1, options.slices] {
+                let result = scenario::full_load(&rig, &sim, jobs, slices)?;
+                done(&result);
+                scenarios.push(result);
+            }
+        }
+    }
+    if options.runs("steady") {
+        step(&format!(
+            "steady state in a {}-job window: changes {:?}",
+            short(plan.steady_jobs),
+            plan.steady_changes
+        ));
+        for result in scenario::steady_state(
+            &rig,
+            plan.steady_jobs,
+            options.slices,
+            plan.steady_interval,
+            plan.steady_changes,
+        )? {
+            done(&result);
+            scenarios.push(result);
+        }
+    }
+    if options.runs("scrape") {
+        step(&format!(
+            "/metrics under {} concurrent scrapers for {:?} per encoding",
+            plan.scrape_connections, plan.scrape_duration
+        ));
+        for result in scenario::scrape(
+            &rig,
+            plan.scrape_jobs,
+            plan.scrape_connections,
+            plan.scrape_duration,
+        )? {
+            done(&result);
+            scenarios.push(result);
+        }
+    }
+
+    machine.load_after = report::load_average();
+    let mut settings = BTreeMap::new();
+    settings.insert("latency_ms", json!(options.latency_ms));
+    settings.insert("slices", json!(options.slices));
+    settings.insert("page_size", json!(100));
+    settings.insert(
+        "clock_ticks_per_second",
+        json!(process::clock_ticks_per_second()),
+    );
+    if let Some(only) = &options.only {
+        settings.insert("only", json!(only));
+    }
+    let targets = targets(&options, &micro, &scenarios);
+    let report = Report {
+        mode,
+        date: utc_now(),
+        commit: commit(),
+        machine,
+        settings,
+        micro,
+        scenarios,
+        targets,
+        elapsed_seconds: started.elapsed().as_secs_f64(),
+    };
+    println!("\n{}", report.table());
+    let json_path = out_dir.join("report.json");
+    let md_path = out_dir.join("report.md");
+    let json_text = serde_json::to_string_pretty(&report.to_json())
+        .map_err(|e| format!("cannot encode the report: {e}"))?;
+    write(&json_path, &json_text)?;
+    write(&md_path, &report.markdown())?;
+    println!("wrote {} and {}", json_path.display(), md_path.display());
+    Ok(())
+}
+
+fn step(text: &str) {
+    println!("\n==> bench: {text}");
+}
+
+fn done(scenario: &Scenario) {
+    let requests: u64 = scenario.requests.values().sum();
+    println!(
+        "    {}: wall {}, exporter CPU {:.2} s, peak RSS {:.1} MiB, {} API requests ({} to /admin/jobs), {} items",
+        scenario.name,
+        scenario
+            .wall_seconds
+            .map_or_else(|| "-".to_owned(), |s| format!("{s:.2} s")),
+        scenario.cpu_seconds,
+        scenario.peak_rss_bytes as f64 / (1024.0 * 1024.0),
+        requests,
+        scenario.requests_to(JOBS_ENDPOINT),
+        scenario.items,
+    );
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// The issue's targets, each with this run's measurement and how the run's conditions differ.
+fn targets(options: &Options, micro: &[Micro], scenarios: &[Scenario]) -> Vec<Target> {
+    let quick_note = |measured_at: u64, wanted: u64| {
+        (measured_at != wanted).then(|| {
+            format!(
+                "measured with {} jobs, not {}",
+                short(measured_at),
+                short(wanted)
+            )
+        })
+    };
+    let of_kind = |kind: &'static str| scenarios.iter().filter(move |s| s.kind == kind);
+
+    let steady =
+        of_kind("incremental").find(|s| s.extra.get("changes_applied") == Some(&json!(1_000)));
+    let steady_target = Target {
+        id: "steady_requests",
+        description: "Steady state, 100k-job window, 1,000 changed jobs: /admin/jobs requests",
+        limit: 12.0,
+        unit: "requests",
+        at_least: false,
+        measured: steady.map(|s| s.requests_to(JOBS_ENDPOINT) as f64),
+        note: steady.and_then(|s| quick_note(s.jobs, 100_000)),
+    };
+
+    // The speed-up at 100k jobs, or at the largest window this run loaded.
+    let full_loads: Vec<&Scenario> = of_kind("full_load").collect();
+    let compared = full_loads
+        .iter()
+        .map(|s| s.jobs)
+        .filter(|&jobs| {
+            let has = |k: usize| {
+                full_loads
+                    .iter()
+                    .any(|s| s.jobs == jobs && s.slices == Some(k))
+            };
+            has(1) && has(options.slices)
+        })
+        .min_by_key(|&jobs| jobs.abs_diff(100_000));
+    let wall = |jobs: u64, k: usize| {
+        full_loads
+            .iter()
+            .find(|s| s.jobs == jobs && s.slices == Some(k))
+            .and_then(|s| s.wall_seconds)
+    };
+    let ratio = compared.and_then(|jobs| Some(wall(jobs, options.slices)? / wall(jobs, 1)?));
+    let mut slice_note = compared
+        .and_then(|jobs| quick_note(jobs, 100_000))
+        .unwrap_or_default();
+    if options.slices != 8 || options.latency_ms != 20 {
+        slice_note.push_str(&format!(
+            " (with {} slices and {} ms latency)",
+            options.slices, options.latency_ms
+        ));
+    }
+    let slices_target = Target {
+        id: "parallel_full_load",
+        description: "Full load, 100k jobs, 20 ms/request: 8-slice wall time / sequential wall time",
+        limit: 1.0 / 6.0,
+        unit: "× sequential",
+        at_least: false,
+        measured: ratio,
+        note: Some(slice_note.trim().to_owned()).filter(|n| !n.is_empty()),
+    };
+
+    let throughput = micro.iter().find(|m| m.id == micro::DECODE_AGGREGATE);
+    let decode_target = Target {
+        id: "decode_aggregate",
+        description: "Decode + aggregate throughput on one core",
+        limit: 300_000.0,
+        unit: "jobs/s",
+        at_least: true,
+        measured: throughput.map(Micro::jobs_per_second),
+        note: None,
+    };
+
+    let peak_rss = |jobs: u64| {
+        scenarios
+            .iter()
+            .filter(|s| s.jobs == jobs && s.kind != "scrape")
+            .map(|s| s.peak_rss_bytes as f64 / (1024.0 * 1024.0))
+            .reduce(f64::max)
+    };
+    let rss_100k = Target {
+        id: "rss_100k",
+        description: "Exporter peak RSS, 100k jobs in the window",
+        limit: 64.0,
+        unit: "MiB",
+        at_least: false,
+        measured: peak_rss(100_000),
+        note: None,
+    };
+    let rss_1m = Target {
+        id: "rss_1m",
+        description: "Exporter peak RSS, 1M jobs in the window",
+        limit: 256.0,
+        unit: "MiB",
+        at_least: false,
+        measured: peak_rss(1_000_000),
+        note: None,
+    };
+
+    let scrape_identity =
+        of_kind("scrape").find(|s| s.extra.get("encoding") == Some(&json!("identity")));
+    let scrape_note = scrape_identity.map(|s| {
+        format!(
+            "{} series, {} bytes uncompressed; the load generator shares the cores",
+            s.extra
+                .get("series")
+                .map_or_else(|| "?".to_owned(), ToString::to_string),
+            s.extra
+                .get("body_bytes")
+                .map_or_else(|| "?".to_owned(), ToString::to_string),
+        )
+    });
+    let scrape_target = Target {
+        id: "scrape_throughput",
+        description: "/metrics from the snapshot, ~1,000 series, 64 connections (uncompressed)",
+        limit: 10_000.0,
+        unit: "requests/s",
+        at_least: true,
+        measured: scrape_identity
+            .and_then(|s| s.extra.get("requests_per_second"))
+            .and_then(|v| v.as_f64()),
+        note: scrape_note,
+    };
+    let scrapes: Vec<&Scenario> = of_kind("scrape").collect();
+    let caused = (!scrapes.is_empty()).then(|| {
+        scrapes
+            .iter()
+            .map(|s| s.requests.values().sum::<u64>())
+            .sum::<u64>()
+    });
+    let scrape_requests = Target {
+        id: "scrape_api_requests",
+        description: "NetBackup requests caused by scrapes",
+        limit: 0.0,
+        unit: "requests",
+        at_least: false,
+        measured: caused.map(|n| n as f64),
+        note: None,
+    };
+    let mut targets = vec![
+        steady_target,
+        slices_target,
+        decode_target,
+        rss_100k,
+        rss_1m,
+        scrape_target,
+        scrape_requests,
+    ];
+    for target in &mut targets {
+        if target.measured.is_none() && target.note.is_none() {
+            target.note = Some(if options.quick {
+                "not part of quick mode".to_owned()
+            } else {
+                "not run (see --only)".to_owned()
+            });
+        }
+    }
+    targets
+}
+
+/// Where cargo puts build output: `CARGO_TARGET_DIR` or the workspace's `target`.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                crate::workspace_root().join(dir)
+            }
+        })
+        .unwrap_or_else(|| crate::workspace_root().join("target"))
+}
+
+fn utc_now() -> String {
+    Command::new("date")
+        .args(["-u", "+%Y-%m-%dT%H:%M:%SZ"])
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// The commit measured, with `-dirty` when the tree has changes (read-only git commands).
+fn commit() -> Option<String> {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .args(args)
+            .current_dir(crate::workspace_root())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+    };
+    let head = git(&["rev-parse", "--short=12", "HEAD"])?;
+    let dirty =
+        git(&["status", "--porcelain", "--untracked-files=no"]).is_some_and(|s| !s.is_empty());
+    Some(if dirty { format!("{head}-dirty") } else { head })
 }

@@ -44,7 +44,7 @@ fn job_json(out: &mut String, i: usize) {
     const STATUSES: [i64; 12] = [0, 0, 0, 0, 0, 0, 1, 1, 150, 156, 196, 2074];
     let n = i as i64;
     let id = 5_000_000 + n;
-    let running = i % 10 == 0;
+    let running = i.is_multiple_of(10);
     let (policy_type, policy_prefix) = POLICY_TYPES[i % POLICY_TYPES.len()];
     let end_before = (JOBS - i) as i64 * 8;
     let elapsed = 60 + n % 3_000;
@@ -158,7 +158,10 @@ fn check(pages: &[Vec<u8>]) {
             Err(error) => panic!("synthetic page {index} does not decode: {error}"),
         }
     }
-    assert_eq!(jobs, JOBS, "every synthetic job must decode into an observation");
+    assert_eq!(
+        jobs, JOBS,
+        "every synthetic job must decode into an observation"
+    );
 }
 
 fn decode_aggregate(c: &mut Criterion) {

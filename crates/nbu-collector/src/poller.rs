@@ -13,13 +13,15 @@ use tracing::{Instrument, info, info_span, warn};
 
 use crate::{CollectContext, CollectError, Collector, Publisher};
 
-/// A collector and how often it runs.
+/// A collector, how often it runs, and how long one run may take.
 #[derive(Clone)]
 pub struct ScheduledCollector {
     /// The collector.
     pub collector: Arc<dyn Collector>,
     /// The time between the starts of two runs.
     pub interval: Duration,
+    /// How long one run may take before it is cut off and counted as failed.
+    pub timeout: Duration,
 }
 
 impl std::fmt::Debug for ScheduledCollector {
@@ -27,6 +29,7 @@ impl std::fmt::Debug for ScheduledCollector {
         f.debug_struct("ScheduledCollector")
             .field("collector", &self.collector.name())
             .field("interval", &self.interval)
+            .field("timeout", &self.timeout)
             .finish()
     }
 }
@@ -43,8 +46,6 @@ pub struct SiteSpec {
     pub client: Client,
     /// Builds the collectors from the client bound to the negotiated version.
     pub collectors: Arc<CollectorFactory>,
-    /// How long one collector run may take before it is cut off.
-    pub timeout: Duration,
     /// How often the site's liveness and API version are re-checked with `GET /ping`.
     pub ping_interval: Duration,
 }
@@ -54,7 +55,7 @@ impl std::fmt::Debug for SiteSpec {
         f.debug_struct("SiteSpec")
             .field("site", &self.site)
             .field("client", &self.client)
-            .field("timeout", &self.timeout)
+            .field("ping_interval", &self.ping_interval)
             .finish_non_exhaustive()
     }
 }
@@ -110,7 +111,14 @@ impl SitePoller {
         publisher.site_connected(&spec.site, &version.to_string());
         let runs = (spec.collectors)(spec.client.with_version(version))
             .into_iter()
-            .map(|scheduled| run_once(&spec.site, scheduled.collector, spec.timeout, publisher));
+            .map(|scheduled| {
+                run_once(
+                    &spec.site,
+                    scheduled.collector,
+                    scheduled.timeout,
+                    publisher,
+                )
+            });
         futures_util::future::join_all(runs).await;
         Ok(())
     }
@@ -146,7 +154,6 @@ async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: Cancellatio
             tasks.spawn(run_collector(
                 spec.site.clone(),
                 scheduled,
-                spec.timeout,
                 Arc::clone(&publisher),
                 generation.clone(),
             ));
@@ -199,7 +206,6 @@ async fn watch_site(
 async fn run_collector(
     site: String,
     scheduled: ScheduledCollector,
-    timeout: Duration,
     publisher: Arc<Publisher>,
     cancel: CancellationToken,
 ) {
@@ -212,7 +218,7 @@ async fn run_collector(
         }
         tokio::select! {
             () = cancel.cancelled() => return,
-            () = run_once(&site, Arc::clone(&scheduled.collector), timeout, &publisher) => {}
+            () = run_once(&site, Arc::clone(&scheduled.collector), scheduled.timeout, &publisher) => {}
         }
     }
 }

@@ -86,12 +86,20 @@ slo: {{ enabled: true }}\n  tape: {{ enabled: true }}\n  perClient:\n    enabled
 /// per-client series of the demo then have data to show.
 fn busiest_clients(simulator: &nbu_sim::SimHandle, count: usize) -> Vec<String> {
     let mut backups: BTreeMap<String, usize> = BTreeMap::new();
-    for job in simulator.jobs().into_iter().filter(|job| job.job_type == "BACKUP") {
+    for job in simulator
+        .jobs()
+        .into_iter()
+        .filter(|job| job.job_type == "BACKUP")
+    {
         *backups.entry(job.client_name).or_default() += 1;
     }
     let mut ranked: Vec<(String, usize)> = backups.into_iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    ranked.into_iter().take(count).map(|(client, _)| format!("\"{client}\"")).collect()
+    ranked
+        .into_iter()
+        .take(count)
+        .map(|(client, _)| format!("\"{client}\""))
+        .collect()
 }
 
 #[allow(clippy::print_stdout, reason = "the demo tells its user where to look")]

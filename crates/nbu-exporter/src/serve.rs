@@ -319,12 +319,17 @@ mod tests {
     fn gzip_round_trips() {
         let body = b"nbu_up{site=\"a\"} 1\n".repeat(100);
         let mut decoded = Vec::new();
-        flate2::read::GzDecoder::new(&gzip(&body)[..]).read_to_end(&mut decoded).unwrap();
+        flate2::read::GzDecoder::new(&gzip(&body)[..])
+            .read_to_end(&mut decoded)
+            .unwrap();
         assert_eq!(decoded, body);
     }
 
     #[test]
     fn landing_page_text_is_escaped() {
-        assert_eq!(escape_html("<b>\"x\" & y</b>"), "&lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;");
+        assert_eq!(
+            escape_html("<b>\"x\" & y</b>"),
+            "&lt;b&gt;&quot;x&quot; &amp; y&lt;/b&gt;"
+        );
     }
 }

@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use nbu_api::{ApiVersion, Client, RateLimit, RetryPolicy};
 use nbu_collector::{
-    JobsCollector, JobsSettings, Publisher, ScheduledCollector, SitePoller, SiteSpec,
-    StorageCollector,
+    AlertsCollector, CatalogCollector, Collector, JobsCollector, JobsSettings, MalwareCollector,
+    Publisher, ScheduledCollector, SitePoller, SiteSpec, SloCollector, StorageCollector,
+    TapeCollector,
 };
 use tracing::info;
 
@@ -144,41 +145,56 @@ pub(crate) fn site_spec(site: &SiteConfig, config: &Config) -> Result<SiteSpec, 
     let per_client = &config.collectors.per_client;
     jobs.client_allowlist = per_client.enabled.then(|| per_client.allowlist.clone());
     let opt_in = config.collectors.clone();
+    // Storage and opt-in collectors run on the long storage interval; a run may use most of it.
+    let slow_timeout = collection.timeout.max(collection.storage_interval * 5 / 6);
     let factory = move |client: Client| {
         let mut collectors = vec![
             ScheduledCollector {
                 collector: Arc::new(JobsCollector::new(client.clone(), jobs.clone())),
                 interval: collection.jobs_interval,
+                timeout: collection.timeout,
             },
             ScheduledCollector {
                 collector: Arc::new(StorageCollector::new(client.clone())),
                 interval: collection.storage_interval,
+                timeout: slow_timeout,
             },
         ];
         // Opt-in data changes slowly: the storage interval suits it.
-        collectors.extend(opt_in_collectors(&opt_in, &client).into_iter().map(|collector| {
-            ScheduledCollector {
-                collector,
-                interval: collection.storage_interval,
-            }
-        }));
+        collectors.extend(
+            opt_in_collectors(&opt_in, &client)
+                .into_iter()
+                .map(|collector| ScheduledCollector {
+                    collector,
+                    interval: collection.storage_interval,
+                    timeout: slow_timeout,
+                }),
+        );
         collectors
     };
     Ok(SiteSpec {
         site: site.site.clone(),
         client,
         collectors: Arc::new(factory),
-        timeout: config.collection.timeout,
         ping_interval: config.collection.jobs_interval.max(Duration::from_secs(10)),
     })
 }
 
+/// Builds one opt-in collector for a site's client.
+type MakeCollector = fn(Client) -> Arc<dyn Collector>;
+
 /// The opt-in collectors that `enabled` switches on, in the `collectors` section's order.
 fn opt_in_collectors(enabled: &CollectorsConfig, client: &Client) -> Vec<Arc<dyn Collector>> {
-    let toggles: [(bool, fn(Client) -> Arc<dyn Collector>); 5] = [
-        (enabled.alerts, |client| Arc::new(AlertsCollector::new(client))),
-        (enabled.malware, |client| Arc::new(MalwareCollector::new(client))),
-        (enabled.catalog, |client| Arc::new(CatalogCollector::new(client))),
+    let toggles: [(bool, MakeCollector); 5] = [
+        (enabled.alerts, |client| {
+            Arc::new(AlertsCollector::new(client))
+        }),
+        (enabled.malware, |client| {
+            Arc::new(MalwareCollector::new(client))
+        }),
+        (enabled.catalog, |client| {
+            Arc::new(CatalogCollector::new(client))
+        }),
         (enabled.slo, |client| Arc::new(SloCollector::new(client))),
         (enabled.tape, |client| Arc::new(TapeCollector::new(client))),
     ];
@@ -200,9 +216,15 @@ mod tests {
             .build()
             .unwrap();
         let names = |enabled: &CollectorsConfig| -> Vec<&'static str> {
-            opt_in_collectors(enabled, &client).iter().map(|c| c.name()).collect()
+            opt_in_collectors(enabled, &client)
+                .iter()
+                .map(|c| c.name())
+                .collect()
         };
-        assert!(names(&CollectorsConfig::default()).is_empty(), "all off by default");
+        assert!(
+            names(&CollectorsConfig::default()).is_empty(),
+            "all off by default"
+        );
         let some = CollectorsConfig {
             malware: true,
             tape: true,

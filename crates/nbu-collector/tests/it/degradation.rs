@@ -19,7 +19,7 @@ fn spec(sim: &nbu_sim::SimHandle, timeout: Duration) -> SiteSpec {
     SiteSpec {
         site: "s1".to_owned(),
         client,
-        collectors: Arc::new(|client: Client| {
+        collectors: Arc::new(move |client: Client| {
             vec![
                 ScheduledCollector {
                     collector: Arc::new(JobsCollector::new(
@@ -27,14 +27,15 @@ fn spec(sim: &nbu_sim::SimHandle, timeout: Duration) -> SiteSpec {
                         JobsSettings::default(),
                     )),
                     interval: Duration::from_millis(300),
+                    timeout,
                 },
                 ScheduledCollector {
                     collector: Arc::new(StorageCollector::new(client)),
                     interval: Duration::from_millis(300),
+                    timeout,
                 },
             ]
         }),
-        timeout,
         ping_interval: Duration::from_secs(60),
     }
 }

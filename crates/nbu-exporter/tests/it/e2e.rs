@@ -197,14 +197,27 @@ fn promtool_complaints(exposition: &str) -> Vec<String> {
         .unwrap();
     {
         use std::io::Write as _;
-        child.stdin.take().unwrap().write_all(exposition.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(exposition.as_bytes())
+            .unwrap();
     }
     let output = child.wait_with_output().unwrap();
-    let report = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
     report
         .lines()
         .filter(|line| !line.trim().is_empty())
-        .filter(|line| !INHERITED_NAMES.iter().any(|name| line.starts_with(&format!("{name} "))))
+        .filter(|line| {
+            !INHERITED_NAMES
+                .iter()
+                .any(|name| line.starts_with(&format!("{name} ")))
+        })
         .map(str::to_owned)
         .collect()
 }
@@ -219,7 +232,11 @@ async fn promtool_finds_nothing_beyond_the_inherited_names() {
         })
         .await;
     let unexpected = promtool_complaints(&metrics.text);
-    assert!(unexpected.is_empty(), "promtool check metrics reported:\n{}", unexpected.join("\n"));
+    assert!(
+        unexpected.is_empty(),
+        "promtool check metrics reported:\n{}",
+        unexpected.join("\n")
+    );
 }
 
 /// The families of the anchor's opt-in collectors (`collectors:` and `perClient`).
@@ -246,7 +263,10 @@ async fn every_opt_in_collector_switched_on_in_the_yaml_adds_its_families() {
     let sim = simulator(800).await;
     // Allowlist clients with a successful backup well inside the look-back window (1 h), so that
     // every per-client family has data.
-    let recent = sim.now().checked_sub(jiff::SignedDuration::from_mins(50)).unwrap();
+    let recent = sim
+        .now()
+        .checked_sub(jiff::SignedDuration::from_mins(50))
+        .unwrap();
     let mut clients: Vec<String> = sim
         .jobs()
         .into_iter()
@@ -257,31 +277,55 @@ async fn every_opt_in_collector_switched_on_in_the_yaml_adds_its_families() {
     clients.sort();
     clients.dedup();
     clients.truncate(2);
-    assert!(!clients.is_empty(), "the simulator finished backups in the last 50 minutes");
+    assert!(
+        !clients.is_empty(),
+        "the simulator finished backups in the last 50 minutes"
+    );
     let allowlist: Vec<String> = clients.iter().map(|c| format!("\"{c}\"")).collect();
     let collectors = format!(
         "collectors:\n  alerts: {{ enabled: true }}\n  malware: {{ enabled: true }}\n  catalog: {{ enabled: true }}\n  \
 slo: {{ enabled: true }}\n  tape: {{ enabled: true }}\n  perClient:\n    enabled: true\n    allowlist: [{}]\n",
         allowlist.join(", ")
     );
-    let exporter = Exporter::start(&go_config(&sim, &collectors), &[]);
+    // The catalog's 36 count queries, under the default rate limit (10/s), need more than the
+    // timeout a 2 s jobs interval implies (5/6 of it).
+    let config = go_config(&sim, &collectors).replace("jobsInterval: 2s", "jobsInterval: 10s");
+    let exporter = Exporter::start(&config, &[]);
     let metrics = exporter
-        .wait_for_metrics("every opt-in family", |m| OPT_IN_FAMILIES.iter().all(|name| !m.get(name).is_empty()))
+        .wait_for_metrics("every opt-in family", |m| {
+            OPT_IN_FAMILIES.iter().all(|name| !m.get(name).is_empty())
+        })
         .await;
     for name in OPT_IN_FAMILIES {
         for sample in metrics.get(name) {
-            assert_eq!(sample.labels[0], ("site".to_owned(), "alpha".to_owned()), "{name}: site is the first label");
+            assert_eq!(
+                sample.labels[0],
+                ("site".to_owned(), "alpha".to_owned()),
+                "{name}: site is the first label"
+            );
         }
     }
     for collector in ["alerts", "malware", "catalog", "slo", "tape"] {
-        let success = metrics.value("nbu_collector_success", &[("site", "alpha"), ("collector", collector)]);
+        let success = metrics.value(
+            "nbu_collector_success",
+            &[("site", "alpha"), ("collector", collector)],
+        );
         assert_eq!(success, Some(1.0), "collector {collector} succeeded");
     }
     for sample in metrics.get("nbu_client_jobs_count") {
-        assert!(clients.iter().any(|c| sample.label("client") == Some(c.as_str())), "only allowlisted clients");
+        assert!(
+            clients
+                .iter()
+                .any(|c| sample.label("client") == Some(c.as_str())),
+            "only allowlisted clients"
+        );
     }
     let unexpected = promtool_complaints(&metrics.text);
-    assert!(unexpected.is_empty(), "promtool check metrics reported:\n{}", unexpected.join("\n"));
+    assert!(
+        unexpected.is_empty(),
+        "promtool check metrics reported:\n{}",
+        unexpected.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
