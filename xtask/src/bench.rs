@@ -298,7 +298,7 @@ fn targets(options: &Options, micro: &[Micro], scenarios: &[Scenario]) -> Vec<Ta
     let of_kind = |kind: &'static str| scenarios.iter().filter(move |s| s.kind == kind);
 
     let steady =
-        of_kind("incremental").find(|s| s.extra.get("changes_applied") == Some(&json!(1_000)));
+        of_kind("incremental").find(|s| s.extra.get("jobs_to_change") == Some(&json!(1_000)));
     let steady_target = Target {
         id: "steady_requests",
         description: "Steady state, 100k-job window, 1,000 changed jobs: /admin/jobs requests",

@@ -62,7 +62,15 @@ impl Exporter {
             .env_remove("NBU_EXPORTER_LOG_LEVEL")
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("start nbu-exporter");
+        let child = command.spawn().expect("start nbu-exporter");
+        let mut exporter = Self::adopt(child, port);
+        exporter.config = config;
+        exporter._dir = dir;
+        exporter
+    }
+
+    /// Takes over a started exporter process whose stdout and stderr are piped.
+    pub(crate) fn adopt(mut child: Child, port: u16) -> Self {
         let output = Arc::new(Mutex::new(String::new()));
         for stream in [
             child
@@ -89,9 +97,9 @@ impl Exporter {
         Self {
             child,
             port,
-            config,
+            config: PathBuf::new(),
             output,
-            _dir: dir,
+            _dir: tempfile::tempdir().expect("temp dir"),
         }
     }
 

@@ -8,6 +8,7 @@
 
 mod harness;
 
+mod commands;
 mod compat;
 mod e2e;
 mod faults;

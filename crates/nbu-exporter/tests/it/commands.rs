@@ -1,0 +1,143 @@
+//! The other commands: `once`, `demo`, and `check --connect` over TLS.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::harness::{Exporter, Metrics, free_port, go_config, simulator};
+
+fn exporter() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_nbu-exporter"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn once_prints_one_collection_and_exits() {
+    let sim = simulator(400).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(&config, go_config(&sim, "").replace("{port}", "9440")).unwrap();
+    let before = sim.stats().total;
+    let output = exporter()
+        .arg("once")
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metrics = Metrics::parse(&String::from_utf8_lossy(&output.stdout));
+    assert_eq!(metrics.value("nbu_up", &[("site", "alpha")]), Some(1.0));
+    assert!(!metrics.get("nbu_jobs_count").is_empty());
+    assert!(!metrics.get("nbu_disk_bytes").is_empty());
+    assert!(sim.stats().total > before, "it read the simulator");
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains("INFO"),
+        "logs stay on standard error"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn once_fails_with_the_site_named_when_it_is_unreachable() {
+    let port = free_port();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "nbuservers:\n  - site: gone\n    scheme: http\n    host: 127.0.0.1\n    port: \"{port}\"\n    apiKey: k\n    maxRetries: 0\n"
+        ),
+    )
+    .unwrap();
+    let output = exporter()
+        .arg("once")
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("gone"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_serves_live_simulated_data_with_every_collector() {
+    let port = free_port();
+    let child = exporter()
+        .args(["demo", "--jobs", "800", "--port"])
+        .arg(port.to_string())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let demo = Exporter::adopt(child, port);
+    let metrics = demo
+        .wait_for_metrics("demo families", |m| {
+            !m.get("nbu_jobs_count").is_empty()
+                && !m.get("nbu_alerts_count").is_empty()
+                && !m.get("nbu_tape_drives_count").is_empty()
+        })
+        .await;
+    assert_eq!(metrics.value("nbu_up", &[("site", "demo")]), Some(1.0));
+    let output = demo.output();
+    assert!(
+        output.contains(&format!("http://127.0.0.1:{port}/metrics")),
+        "the demo prints its URLs:\n{output}"
+    );
+    assert!(demo.terminate().success());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_connect_trusts_a_ca_file_and_refuses_an_unknown_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let cert = dir.path().join("sim-ca.pem");
+    let sim = nbu_sim::Server::builder()
+        .api_key(crate::harness::API_KEY)
+        .jobs(20)
+        .tls(nbu_sim::TlsConfig::SelfSigned {
+            cert_out: Some(cert.clone()),
+        })
+        .spawn()
+        .await
+        .unwrap();
+    let yaml = |ca: &str| {
+        format!(
+            "nbuservers:\n  - site: secure\n    scheme: https\n    host: 127.0.0.1\n    port: \"{}\"\n    apiKey: {}\n    maxRetries: 0\n{ca}",
+            sim.addr().port(),
+            sim.api_key()
+        )
+    };
+    let config = dir.path().join("config.yaml");
+
+    std::fs::write(&config, yaml("    caFile: sim-ca.pem\n")).unwrap();
+    let trusted = exporter()
+        .args(["check", "--connect", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&trusted.stdout);
+    assert!(
+        trusted.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    assert!(
+        report.contains("secure") && report.contains("ok"),
+        "{report}"
+    );
+
+    std::fs::write(&config, yaml("")).unwrap();
+    let refused = exporter()
+        .args(["check", "--connect", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&refused.stdout);
+    assert_eq!(refused.status.code(), Some(1), "{report}");
+    assert!(
+        report.contains("FAILED") && report.to_lowercase().contains("certificate"),
+        "{report}"
+    );
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
