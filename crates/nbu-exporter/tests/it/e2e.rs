@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::harness::{Exporter, Metrics, free_port, go_config, http, simulator, which, write};
+use crate::harness::{
+    Exporter, Metrics, free_port, get_text, go_config, http, simulator, which, write,
+};
 
 /// Every job the simulator serves, read straight from its REST API (independently of nbu-api).
 async fn all_jobs(sim: &nbu_sim::SimHandle) -> Vec<serde_json::Value> {
@@ -123,14 +125,7 @@ async fn job_and_storage_families_match_what_the_simulator_served() {
 
     let health = http().get(exporter.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
-    let landing = http()
-        .get(exporter.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let landing = get_text(&exporter.url("/")).await;
     assert!(
         landing.contains("alpha") && landing.contains("14.0"),
         "landing page names the site and version"

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::harness::{API_KEY, Exporter, go_config, http, simulator};
+use crate::harness::{API_KEY, Exporter, get_text, go_config, http, simulator};
 
 async fn health_status(exporter: &Exporter) -> u16 {
     http()
@@ -54,14 +54,7 @@ async fn a_site_that_goes_down_is_reported_and_recovers_by_itself() {
         Some(1.0)
     );
     wait_for_health(&exporter, 503).await;
-    let body = http()
-        .get(exporter.url("/health"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = get_text(&exporter.url("/health")).await;
     assert!(
         body.contains("alpha"),
         "the health body names the failing site: {body}"
@@ -91,7 +84,8 @@ async fn a_wrong_api_key_is_logged_with_the_site_and_401_but_never_the_key() {
         &format!("apiKey: {}", sim.api_key()),
         &format!("apiKey: {wrong_key}"),
     );
-    let exporter = Exporter::start(&config, &[]);
+    // At TRACE level every request is logged: the key must still never appear.
+    let exporter = Exporter::start(&config, &[("NBU_EXPORTER_LOG_LEVEL", "trace")]);
     exporter
         .wait_for_metrics("site down", |m| {
             m.value("nbu_up", &[("site", "alpha")]) == Some(0.0)
@@ -116,14 +110,7 @@ async fn a_wrong_api_key_is_logged_with_the_site_and_401_but_never_the_key() {
         !output.contains(wrong_key),
         "the API key leaked into the log"
     );
-    let metrics = http()
-        .get(exporter.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = get_text(&exporter.url("/metrics")).await;
     assert!(
         !metrics.contains(wrong_key),
         "the API key leaked into the metrics"

@@ -29,6 +29,18 @@ pub(crate) fn http() -> reqwest::Client {
         .expect("an HTTP client")
 }
 
+/// The body of a GET to `url`; panics when the request fails.
+pub(crate) async fn get_text(url: &str) -> String {
+    http()
+        .get(url)
+        .send()
+        .await
+        .expect("GET succeeds")
+        .text()
+        .await
+        .expect("a text body")
+}
+
 /// A running exporter process; killed when dropped. Its output is kept for assertions.
 pub(crate) struct Exporter {
     child: Child,
@@ -58,8 +70,8 @@ impl Exporter {
         command
             .arg("--config")
             .arg(&config)
-            .envs(env.iter().copied())
             .env_remove("NBU_EXPORTER_LOG_LEVEL")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
         let child = command.spawn().expect("start nbu-exporter");
