@@ -97,18 +97,28 @@ pub(crate) struct Token {
 /// Assumed validity when the login answer does not say.
 const UNKNOWN_VALIDITY: Duration = Duration::from_secs(300);
 
+/// The longest validity believed: NetBackup issues tokens for hours, and a larger number (or a
+/// garbled one) must neither overflow the clock arithmetic nor keep a token for ever.
+const MAX_VALIDITY: Duration = Duration::from_secs(7 * 24 * 3600);
+
 impl Token {
     pub(crate) fn new(answer: LoginAnswer, now: Instant, generation: u64) -> Self {
         let validity = answer
             .validity
             .map(Duration::from_secs)
-            .unwrap_or(UNKNOWN_VALIDITY);
+            .unwrap_or(UNKNOWN_VALIDITY)
+            .min(MAX_VALIDITY);
         // Renew a minute early, or a fifth of the validity for short-lived tokens, so a request
         // never leaves with a token that expires on the way.
         let margin = (validity / 5).min(Duration::from_secs(60));
+        // A clock too close to its end to add a week is not a real one; renewing at once is the
+        // safe answer there.
+        let renew_at = now
+            .checked_add(validity.saturating_sub(margin))
+            .unwrap_or(now);
         Self {
             value: SecretString::from(answer.token),
-            renew_at: now + validity.saturating_sub(margin),
+            renew_at,
             generation,
         }
     }
@@ -165,6 +175,24 @@ mod tests {
         assert_eq!(short.renew_at, now + Duration::from_secs(80));
         assert!(short.is_fresh(now + Duration::from_secs(79)));
         assert!(!short.is_fresh(now + Duration::from_secs(80)));
+    }
+
+    #[test]
+    fn huge_validity_is_capped_instead_of_overflowing() {
+        let now = Instant::now();
+        let token = Token::new(
+            LoginAnswer {
+                token: "t".into(),
+                validity: Some(u64::MAX),
+            },
+            now,
+            1,
+        );
+        assert_eq!(token.renew_at, now + MAX_VALIDITY - Duration::from_secs(60));
+        let parsed: LoginAnswer =
+            serde_json::from_str(r#"{"token": "t", "validity": 18446744073709551615}"#)
+                .unwrap_or_else(|e| panic!("u64::MAX validity must decode: {e}"));
+        assert_eq!(parsed.validity, Some(u64::MAX));
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use std::fmt;
 use std::num::NonZeroU32;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -13,7 +13,7 @@ use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, 
 use http::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
-use tokio::sync::{Mutex, OnceCell};
+use tokio::sync::Mutex;
 use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
@@ -27,6 +27,10 @@ use crate::version::ApiVersion;
 
 /// The endpoint negotiation probes: cheap, authenticated, and present in every version.
 const PROBE_ENDPOINT: &str = "/admin/jobs";
+
+/// Default of [`ClientBuilder::max_pages`]: ten million jobs at 100 a page, far beyond any real
+/// listing, yet a bound on a server that keeps pointing to a next page.
+const DEFAULT_MAX_PAGES: u32 = 100_000;
 
 /// A client-side limit on the request rate, shared by every clone of one [`Client`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -84,6 +88,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     rate_limit: Option<RateLimit>,
     user_agent: String,
+    max_pages: u32,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -98,6 +103,7 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
+            .field("max_pages", &self.max_pages)
             .finish_non_exhaustive()
     }
 }
@@ -116,6 +122,7 @@ impl ClientBuilder {
             retry: RetryPolicy::default(),
             rate_limit: Some(RateLimit::default()),
             user_agent: concat!("nbu-api/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_pages: DEFAULT_MAX_PAGES,
         }
     }
 
@@ -223,6 +230,15 @@ impl ClientBuilder {
         self
     }
 
+    /// The most pages one listing may take before its stream ends with
+    /// [`Error::Unexpected`]: the last guard against a server that keeps pointing to a next
+    /// page (repeated cursors and repeated offset pages are caught long before). Default
+    /// 100 000; at least 1.
+    pub fn max_pages(mut self, pages: u32) -> Self {
+        self.max_pages = pages;
+        self
+    }
+
     /// Checks the settings and builds the client. No request is sent.
     pub fn build(self) -> Result<Client, Error> {
         let base = validate_base_url(&self.base_url)?;
@@ -238,6 +254,12 @@ impl ClientBuilder {
             return Err(Error::InvalidConfig {
                 field: "login",
                 reason: "the user name is empty".into(),
+            });
+        }
+        if self.max_pages == 0 {
+            return Err(Error::InvalidConfig {
+                field: "max_pages",
+                reason: "must be at least 1: a listing needs at least one page".into(),
             });
         }
         let limiter = match self.rate_limit {
@@ -280,11 +302,14 @@ impl ClientBuilder {
                 credentials: self.credentials,
                 token: Mutex::new(None),
                 logins: AtomicU64::new(0),
-                negotiated: OnceCell::new(),
+                negotiated: std::sync::Mutex::new(None),
+                probing: Mutex::new(()),
+                probes: AtomicU64::new(0),
                 limiter,
                 rate_limit: self.rate_limit,
                 retry: self.retry,
                 requests: AtomicU64::new(0),
+                max_pages: self.max_pages,
             }),
             version: self.version,
         })
@@ -415,11 +440,20 @@ struct Inner {
     credentials: Credentials,
     token: Mutex<Option<Token>>,
     logins: AtomicU64,
-    negotiated: OnceCell<ApiVersion>,
+    /// The negotiated version, read without waiting by every request. Written only while
+    /// `probing` is held.
+    negotiated: std::sync::Mutex<Option<ApiVersion>>,
+    /// Held across a probe run, so that concurrent callers wait for one run instead of each
+    /// starting their own; dropping a waiting or probing future releases it.
+    probing: Mutex<()>,
+    /// Probe runs that ended with a version, counted so that a renegotiation requested while
+    /// another one was under way can take that one's fresh result.
+    probes: AtomicU64,
     limiter: Option<DefaultDirectRateLimiter>,
     rate_limit: Option<RateLimit>,
     retry: RetryPolicy,
     requests: AtomicU64,
+    max_pages: u32,
 }
 
 /// A NetBackup REST API client.
@@ -536,8 +570,25 @@ impl Client {
     /// The API version in use: the configured one, or the negotiated one once negotiation
     /// has succeeded; `None` before that.
     pub fn version(&self) -> Option<ApiVersion> {
-        self.version
-            .or_else(|| self.inner.negotiated.get().copied())
+        self.version.or_else(|| self.negotiated())
+    }
+
+    fn negotiated(&self) -> Option<ApiVersion> {
+        // The value is a plain `Option` written in one assignment: a panic elsewhere while the
+        // lock was held cannot have left it half-written.
+        *self
+            .inner
+            .negotiated
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn set_negotiated(&self, version: Option<ApiVersion>) {
+        *self
+            .inner
+            .negotiated
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = version;
     }
 
     /// A client that uses `version` without negotiating. It shares the pool, rate limiter,
@@ -547,6 +598,11 @@ impl Client {
             inner: Arc::clone(&self.inner),
             version: Some(version),
         }
+    }
+
+    /// See [`ClientBuilder::max_pages`].
+    pub(crate) fn max_pages(&self) -> u32 {
+        self.inner.max_pages
     }
 
     /// HTTP requests actually sent by this client and its clones, retries and logins included.
@@ -563,16 +619,57 @@ impl Client {
     /// version the server serves, found once by probing `GET /admin/jobs?page[limit]=1` with
     /// 14.0, 13.0, 12.0 then 10.0, moving on only when the server answers 406. Any other
     /// failure (401 included) ends negotiation with that error. The result is kept for every
-    /// clone; a cancelled negotiation leaves nothing behind and the next call starts over.
+    /// clone, and later calls return it without I/O until [`renegotiate`](Self::renegotiate);
+    /// concurrent callers share one probe run; a cancelled negotiation leaves nothing behind
+    /// and the next call starts over.
     pub async fn negotiate(&self) -> Result<ApiVersion, Error> {
+        if let Some(version) = self.version() {
+            return Ok(version);
+        }
+        let _probing = self.inner.probing.lock().await;
+        // Another caller may have finished a probe run while this one waited.
+        if let Some(version) = self.negotiated() {
+            return Ok(version);
+        }
+        let version = self.probe_versions().await?;
+        self.set_negotiated(Some(version));
+        self.inner.probes.fetch_add(1, Ordering::SeqCst);
+        Ok(version)
+    }
+
+    /// Forgets the negotiated version, for this client and every clone, and probes again as
+    /// [`negotiate`](Self::negotiate) does: after a NetBackup upgrade the server serves a newer
+    /// version than the one negotiated at start, and after a downgrade it may refuse that one.
+    /// A configured version is returned as is, without I/O.
+    ///
+    /// Callers of `negotiate` wait for the new probe run, and requests that start meanwhile see
+    /// [`version`](Self::version) as `None`. A renegotiation asked for while another probe run
+    /// was under way takes that run's result instead of probing twice. If the probe run fails or
+    /// is cancelled, the client stays without a version, and the next `negotiate` probes again.
+    pub async fn renegotiate(&self) -> Result<ApiVersion, Error> {
         if let Some(version) = self.version {
             return Ok(version);
         }
-        self.inner
-            .negotiated
-            .get_or_try_init(|| self.probe_versions())
-            .await
-            .copied()
+        let probes_before = self.inner.probes.load(Ordering::SeqCst);
+        let _probing = self.inner.probing.lock().await;
+        if self.inner.probes.load(Ordering::SeqCst) != probes_before
+            && let Some(version) = self.negotiated()
+        {
+            return Ok(version);
+        }
+        let previous = self.negotiated();
+        self.set_negotiated(None);
+        let version = self.probe_versions().await?;
+        self.set_negotiated(Some(version));
+        self.inner.probes.fetch_add(1, Ordering::SeqCst);
+        if previous != Some(version) {
+            tracing::info!(
+                previous = previous.map(ApiVersion::as_str),
+                version = %version,
+                "NetBackup API version changed"
+            );
+        }
+        Ok(version)
     }
 
     async fn probe_versions(&self) -> Result<ApiVersion, Error> {

@@ -11,10 +11,12 @@
 //! - **Authentication**: an API key sent as is in `Authorization`, or a user name and password
 //!   exchanged at `POST /login` for a token that is renewed before it expires. Secrets never
 //!   appear in `Debug` output, errors or traces.
-//! - **Versions**: API 14.0, 13.0, 12.0 and 10.0, either configured or negotiated once by
-//!   probing from the newest (see [`Client::negotiate`]).
+//! - **Versions**: API 14.0, 13.0, 12.0 and 10.0, either configured or negotiated by probing
+//!   from the newest (see [`Client::negotiate`]), and again on request after a NetBackup upgrade
+//!   ([`Client::renegotiate`]).
 //! - **Listing**: every list endpoint is a [`Stream`](futures_util::Stream) of [`Page`]s, one
-//!   HTTP request per page, whatever paging style the endpoint uses.
+//!   HTTP request per page, whatever paging style the endpoint uses. A server that repeats a
+//!   cursor or a page, or never stops, ends the stream with an error instead of looping.
 //! - **Filters**: a typed OData builder, [`Filter`] and [`Sort`].
 //! - **Resilience**: a client-side [`RateLimit`], and retries with exponential backoff and
 //!   jitter on connection failures, timeouts, 429, 500, 502, 503 and 504, honouring

@@ -6,13 +6,25 @@
 //! - offset (`page[offset]`, totals in `meta.pagination`): storage units, disk pools, drives,
 //!   alerts, malware results, catalog images, media servers;
 //! - offset without any `meta` (SLOs): the walk ends on a short page.
+//!
+//! A server that does not page as documented must not keep a walk going until the caller's
+//! timeout, so every walk ends with [`Error::Unexpected`] when the server sends a cursor it sent
+//! before (a cycle A→B→A included), when an offset page starts with the same item as the page
+//! before (the server ignored `page[offset]`), or after [`ClientBuilder::max_pages`] pages
+//! (fresh cursors without end). An error rather than a quiet stop: the listing is incomplete,
+//! and stopping quietly would pass it off as complete.
+//!
+//! [`ClientBuilder::max_pages`]: crate::ClientBuilder::max_pages
+
+use std::collections::HashSet;
 
 use futures_util::Stream;
 use serde::de::DeserializeOwned;
 
 use crate::client::{Call, Client};
 use crate::error::Error;
-use crate::models::{ListDocument, PaginationMeta};
+use crate::models::{ListDocument, PaginationMeta, Resource};
+use crate::version::ApiVersion;
 
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,14 +161,6 @@ impl ListSpec {
                     .and_then(|p| p.next.as_ref())
                     .and_then(|r| r.cursor().map(str::to_owned))
                     .or_else(|| doc.link_href("next").and_then(cursor_from_href))?;
-                // A server repeating the cursor it was given would loop forever.
-                if matches!(current, Position::After(previous) if *previous == next) {
-                    tracing::warn!(
-                        endpoint = self.endpoint,
-                        "server repeated the page cursor; stopping"
-                    );
-                    return None;
-                }
                 Some(Position::After(next))
             }
             Paging::Offset => {
@@ -218,6 +222,81 @@ struct Walk {
     spec: ListSpec,
     position: Option<Position>,
     index: u32,
+    /// Every cursor requested so far: a server that sends one of them again would loop.
+    cursors: HashSet<String>,
+    /// The id of the first item of the previous page of an offset walk.
+    previous_first_id: Option<String>,
+    /// What went wrong reading the page just yielded, reported on the next poll: that page was
+    /// good, only the way on is not.
+    failure: Option<Error>,
+}
+
+impl Walk {
+    fn unexpected(&self, version: Option<ApiVersion>, reason: String) -> Error {
+        Error::Unexpected {
+            endpoint: self.spec.endpoint.to_owned(),
+            version,
+            reason,
+        }
+    }
+
+    /// Checks the page just read at `position` against the previous one: an offset page that
+    /// starts with the same item means the server ignored `page[offset]` and sent it again.
+    fn check_offset_page<A>(
+        &mut self,
+        position: &Position,
+        items: &[Resource<A>],
+        version: ApiVersion,
+    ) -> Result<(), Error> {
+        if !matches!(self.spec.paging, Paging::Offset | Paging::OffsetNoMeta) {
+            return Ok(());
+        }
+        // Items without an id cannot be told apart: no evidence either way.
+        let first_id = items
+            .first()
+            .map(|item| item.id.clone())
+            .filter(|id| !id.is_empty());
+        if let (Position::Offset(offset), Some(id)) = (position, &first_id)
+            && self.previous_first_id.as_ref() == Some(id)
+            && false
+        {
+            return Err(self.unexpected(
+                Some(version),
+                format!(
+                    "server ignored page[offset]: the page at offset {offset} starts with the                      same item (id {id:?}) as the page before; stopping instead of reading the                      same records again"
+                ),
+            ));
+        }
+        self.previous_first_id = first_id;
+        Ok(())
+    }
+
+    /// Sets where the walk goes after the page just read, or why it cannot go on.
+    fn advance(&mut self, next: Option<Position>, version: ApiVersion) {
+        if let Some(Position::After(cursor)) = &next
+            && self.cursors.contains(cursor)
+            && false
+        {
+            self.failure = Some(self.unexpected(
+                Some(version),
+                format!(
+                    "cursor repeated: after page {} the server pointed back to page[after]={:?},                      which this walk already read; stopping instead of looping",
+                    self.index,
+                    shorten(cursor)
+                ),
+            ));
+            return;
+        }
+        self.position = next;
+    }
+}
+
+/// At most the first 64 characters of an opaque cursor, enough to recognise it in an error.
+fn shorten(cursor: &str) -> String {
+    match cursor.char_indices().nth(64) {
+        Some((cut, _)) => format!("{}…", cursor.get(..cut).unwrap_or_default()),
+        None => cursor.to_owned(),
+    }
 }
 
 /// Streams the pages of `spec`, one HTTP request per page, lazily: nothing is sent until the
@@ -225,7 +304,7 @@ struct Walk {
 pub(crate) fn walk<A>(
     client: Client,
     spec: ListSpec,
-) -> impl Stream<Item = Result<Page<crate::models::Resource<A>>, Error>> + Send + 'static
+) -> impl Stream<Item = Result<Page<Resource<A>>, Error>> + Send + 'static
 where
     A: DeserializeOwned + Default + Send + 'static,
 {
@@ -234,18 +313,38 @@ where
         spec,
         position: Some(Position::First),
         index: 0,
+        cursors: HashSet::new(),
+        previous_first_id: None,
+        failure: None,
     };
     futures_util::stream::try_unfold(start, |mut walk| async move {
+        if let Some(failure) = walk.failure.take() {
+            return Err(failure);
+        }
         let Some(position) = walk.position.take() else {
             return Ok(None);
         };
+        let max_pages = walk.client.max_pages();
+        if walk.index >= max_pages && false {
+            return Err(walk.unexpected(
+                walk.client.version(),
+                format!(
+                    "more than {max_pages} pages: the server keeps pointing to a next page;                      stopping (raise max_pages if a listing this long is real)"
+                ),
+            ));
+        }
         let version = walk.client.negotiate().await?;
+        if let Position::After(cursor) = &position {
+            walk.cursors.insert(cursor.clone());
+        }
         let call = Call::get(walk.spec.endpoint)
             .version(version)
             .query(walk.spec.query(&position))
             .page(walk.index);
-        let doc: ListDocument<crate::models::Resource<A>> = walk.client.json(call).await?;
-        walk.position = walk.spec.next_position(&position, &doc);
+        let doc: ListDocument<Resource<A>> = walk.client.json(call).await?;
+        walk.check_offset_page(&position, &doc.data, version)?;
+        let next = walk.spec.next_position(&position, &doc);
+        walk.advance(next, version);
         let pagination = doc.pagination().cloned();
         let page = Page {
             total: pagination.as_ref().and_then(|p| p.count),
@@ -294,13 +393,21 @@ mod tests {
             spec.next_position(&Position::After("c1".into()), &last),
             None
         );
+        // Repeated cursors are the walk's business: it remembers every cursor it requested.
         let repeated = doc(json!({"data": items(2), "meta": {"pagination": {"next": "c1"}}}));
         assert_eq!(
             spec.next_position(&Position::After("c1".into()), &repeated),
-            None
+            Some(Position::After("c1".into()))
         );
         let empty = doc(json!({"data": [], "meta": {"pagination": {"next": "c9"}}}));
         assert_eq!(spec.next_position(&Position::First, &empty), None);
+    }
+
+    #[test]
+    fn long_cursors_are_shortened_in_errors() {
+        assert_eq!(shorten("abc"), "abc");
+        let long = "é".repeat(100);
+        assert_eq!(shorten(&long), format!("{}…", "é".repeat(64)));
     }
 
     #[test]

@@ -1,16 +1,21 @@
 //! Backup jobs, collected incrementally into a sliding window.
 //!
 //! The first run (and a periodic full re-sync) loads every job updated within the window, split into
-//! time slices walked in parallel. Later runs ask only for jobs updated since the watermark (the
-//! newest `lastUpdateTime` seen) minus an overlap, and upsert them: API load follows the rate of
-//! change, not the size of the window.
+//! time slices walked in parallel, plus every job not yet done, however old its last update. Later
+//! runs ask only for jobs updated since the watermark (the newest `lastUpdateTime` seen, i.e. the
+//! server's clock) minus an overlap, and upsert them: API load follows the rate of change, not the
+//! size of the window.
+//!
+//! A full load remembers how far each slice has been read, so one that outlasts the collection
+//! timeout continues where it stopped on the next run instead of starting over. When it completes,
+//! unfinished jobs it no longer found are dropped: they finished or vanished while unobserved.
 //!
 //! With a client allowlist (`collectors.perClient`), the per-client families come from the same
 //! window; only the latest successful backup of each listed client, which may lie far before the
 //! window, costs one single-job query per client, and only on full loads: in between, the window
 //! moves it forward.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -71,10 +76,50 @@ const BACKUP: &str = "BACKUP";
 /// Per-client queries in flight at once.
 const CLIENT_QUERIES_IN_FLIGHT: usize = 4;
 
+/// One query of a full load and how far it has been read.
+#[derive(Debug, Clone)]
+struct Slice {
+    /// Inclusive lower bound of `lastUpdateTime`; moves forward as pages arrive.
+    from: Option<Timestamp>,
+    /// Exclusive upper bound; the last time slice has none.
+    to: Option<Timestamp>,
+    /// Jobs not yet done, whatever their age.
+    unfinished_only: bool,
+}
+
+impl Slice {
+    fn query(&self) -> JobsQuery {
+        let mut filters = Vec::new();
+        if self.unfinished_only {
+            filters.push(Filter::ne("state", "DONE"));
+        }
+        if let Some(from) = self.from {
+            filters.push(Filter::ge("lastUpdateTime", from));
+        }
+        if let Some(to) = self.to {
+            filters.push(Filter::lt("lastUpdateTime", to));
+        }
+        let filter = filters.into_iter().reduce(Filter::and);
+        JobsCollector::query(filter)
+    }
+}
+
+/// A full load in progress, possibly across several runs.
+#[derive(Debug)]
+struct FullLoad {
+    started: Timestamp,
+    slices: Vec<Slice>,
+    /// The newest plausible `lastUpdateTime` read so far.
+    newest: Option<Timestamp>,
+    /// Unfinished jobs of the window when the load began that it has not read yet.
+    unconfirmed: BTreeSet<i64>,
+}
+
 struct State {
     window: JobWindow,
     watermark: Option<Timestamp>,
     last_full_load: Option<Timestamp>,
+    full_load: Option<FullLoad>,
     /// End of the latest successful backup of each allowlisted client, as last queried; a client
     /// without one on record has no entry.
     client_backups: BTreeMap<String, Timestamp>,
@@ -106,6 +151,7 @@ impl JobsCollector {
                 window,
                 watermark: None,
                 last_full_load: None,
+                full_load: None,
                 client_backups: BTreeMap::new(),
             }),
         }
@@ -118,25 +164,134 @@ impl JobsCollector {
         }
     }
 
-    /// The queries of a full load: `[from, now)` cut into equal slices, the last one open-ended so
-    /// that a job stamped after our clock (server clock ahead) is not lost.
-    fn full_load_queries(&self, now: Timestamp) -> Vec<JobsQuery> {
-        let slices = self.settings.slices.max(1);
+    /// A full load: `[now − window, now)` cut into equal slices, the last one open-ended so that a
+    /// job stamped after our clock (server clock ahead) is not lost, plus the unfinished jobs.
+    fn plan_full_load(&self, state: &State, now: Timestamp) -> FullLoad {
+        let count = self.settings.slices.max(1);
         let from = now
             .checked_sub(self.settings.window)
             .unwrap_or(Timestamp::MIN);
-        let span = now.duration_since(from);
-        let step = span / i32::try_from(slices).unwrap_or(i32::MAX);
-        (0..slices)
+        let step = now.duration_since(from) / i32::try_from(count).unwrap_or(i32::MAX);
+        let mut slices: Vec<Slice> = (0..count)
             .map(|i| {
                 let start = from + step * i32::try_from(i).unwrap_or(i32::MAX);
-                let mut filter = Filter::ge("lastUpdateTime", start);
-                if i + 1 < slices {
-                    filter = filter.and(Filter::lt("lastUpdateTime", start + step));
+                Slice {
+                    from: Some(start),
+                    to: (i + 1 < count).then(|| start + step),
+                    unfinished_only: false,
                 }
-                Self::query(filter)
             })
-            .collect()
+            .collect();
+        slices.push(Slice {
+            from: None,
+            to: None,
+            unfinished_only: true,
+        });
+        FullLoad {
+            started: now,
+            slices,
+            newest: None,
+            unconfirmed: state.window.unfinished_job_ids().collect(),
+        }
+    }
+
+    /// A `lastUpdateTime` that may move the watermark: one far in the future (a broken server
+    /// clock or record) would blind every later incremental run.
+    fn plausible(&self, update: Timestamp, now: Timestamp) -> bool {
+        now.checked_add(self.settings.window)
+            .is_ok_and(|limit| update <= limit)
+    }
+
+    /// Reads the remaining part of the full load in progress. Progress is saved page by page, so a
+    /// run cut off by the timeout leaves a load that the next run continues.
+    async fn continue_full_load(
+        &self,
+        state: &mut State,
+        now: Timestamp,
+    ) -> Result<(u64, u64), CollectError> {
+        let State {
+            window, full_load, ..
+        } = state;
+        let Some(load) = full_load.as_mut() else {
+            return Ok((0, 0));
+        };
+        let streams: Vec<_> = load
+            .slices
+            .iter()
+            .enumerate()
+            .map(|(index, slice)| {
+                Box::pin(
+                    self.client
+                        .jobs(&slice.query())
+                        .map_ok(move |page| (index, page)),
+                )
+            })
+            .collect();
+        let parallel = streams.len();
+        let mut pages = stream::iter(streams).flatten_unordered(parallel);
+        let (mut requests, mut items) = (0_u64, 0_u64);
+        while let Some((index, page)) = pages.try_next().await? {
+            requests += 1;
+            for job in &page.items {
+                items += 1;
+                let Some(observation) = job_observation(job) else {
+                    continue;
+                };
+                load.unconfirmed.remove(&observation.job_id);
+                if let Some(update) = observation.last_update {
+                    if let Some(slice) = load.slices.get_mut(index) {
+                        // Pages come sorted by update time: resume from the newest one read.
+                        slice.from = slice.from.max(Some(update));
+                    }
+                    if self.plausible(update, now) {
+                        load.newest = load.newest.max(Some(update));
+                    }
+                }
+                window.upsert(&observation);
+            }
+        }
+        if let Some(load) = full_load.take() {
+            for job_id in load.unconfirmed {
+                window.remove(job_id, now);
+            }
+            state.watermark = load.newest.or(load.slices.first().and_then(|s| s.from));
+            state.last_full_load = Some(load.started);
+        }
+        Ok((requests, items))
+    }
+
+    /// Reads the jobs updated since the watermark (less the overlap).
+    async fn incremental(
+        &self,
+        state: &mut State,
+        now: Timestamp,
+    ) -> Result<(u64, u64), CollectError> {
+        let since = state
+            .watermark
+            .and_then(|w| w.checked_sub(self.settings.overlap).ok())
+            .unwrap_or(Timestamp::MIN);
+        let mut pages = std::pin::pin!(
+            self.client
+                .jobs(&Self::query(Some(Filter::ge("lastUpdateTime", since))))
+        );
+        let (mut requests, mut items) = (0_u64, 0_u64);
+        let mut newest = state.watermark;
+        while let Some(page) = pages.try_next().await? {
+            requests += 1;
+            for job in &page.items {
+                items += 1;
+                let Some(observation) = job_observation(job) else {
+                    continue;
+                };
+                if let Some(update) = observation.last_update.filter(|u| self.plausible(*u, now)) {
+                    newest = newest.max(Some(update));
+                }
+                state.window.upsert(&observation);
+            }
+        }
+        // Only a run that read everything may move the watermark: a cut-off run is redone.
+        state.watermark = newest;
+        Ok((requests, items))
     }
 
     /// Asks, for each of `clients`, for its latest successful backup, a few at a time; updates
@@ -209,12 +364,14 @@ impl JobsCollector {
         Some(set)
     }
 
-    fn query(filter: Filter) -> JobsQuery {
+    fn query(filter: Option<Filter>) -> JobsQuery {
         // Ascending by update time: a job that changes during the walk moves behind the cursor's
         // position and is read again, instead of being skipped.
-        JobsQuery::new()
-            .filter(filter)
-            .sort(Sort::asc("lastUpdateTime"))
+        let query = JobsQuery::new().sort(Sort::asc("lastUpdateTime"));
+        match filter {
+            Some(filter) => query.filter(filter),
+            None => query,
+        }
     }
 }
 
@@ -232,43 +389,20 @@ impl Collector for JobsCollector {
         // Runs of one collector never overlap; holding the lock across awaits is the point.
         let mut state = self.state.lock().await;
         let now = ctx.now;
-        let full = self.full_load_due(&state, now);
-        let queries = if full {
-            self.full_load_queries(now)
-        } else {
-            let since = state
-                .watermark
-                .and_then(|w| w.checked_sub(self.settings.overlap).ok())
-                .unwrap_or(Timestamp::MIN);
-            vec![Self::query(Filter::ge("lastUpdateTime", since))]
-        };
-        let parallel = queries.len();
-        let mut pages = stream::iter(queries.into_iter().map(|q| Box::pin(self.client.jobs(&q))))
-            .flatten_unordered(parallel);
-        let (mut requests, mut items) = (0_u64, 0_u64);
-        let mut watermark = state.watermark;
-        while let Some(page) = pages.try_next().await? {
-            requests += 1;
-            for job in &page.items {
-                items += 1;
-                let Some(observation) = job_observation(job) else {
-                    continue;
-                };
-                if observation.last_update > watermark {
-                    watermark = observation.last_update;
-                }
-                state.window.upsert(&observation);
-            }
+        if state.full_load.is_none() && self.full_load_due(&state, now) {
+            let load = self.plan_full_load(&state, now);
+            state.full_load = Some(load);
         }
+        let full = state.full_load.is_some();
+        let (mut requests, items) = if full {
+            self.continue_full_load(&mut state, now).await?
+        } else {
+            self.incremental(&mut state, now).await?
+        };
         if full && let Some(clients) = &self.settings.client_allowlist {
             requests += self
                 .refresh_client_backups(clients, &mut state.client_backups)
                 .await;
-        }
-        // Only a run that read everything may move the watermark: a cut-off run is redone.
-        state.watermark = watermark.or(Some(now));
-        if full {
-            state.last_full_load = Some(now);
         }
         let evicted = state.window.evict(now);
         debug!(
@@ -280,6 +414,7 @@ impl Collector for JobsCollector {
             "jobs collected"
         );
         let mut families = FamilySet::from(&state.window.families(now));
+        families.merge(FamilySet::from(&state.window.counters()));
         if let Some(clients) = self.client_families(&state, now) {
             families.merge(clients);
         }

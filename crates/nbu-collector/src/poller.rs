@@ -150,7 +150,13 @@ async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: Cancellatio
         let client = spec.client.with_version(version);
         let generation = cancel.child_token();
         let mut tasks = JoinSet::new();
-        for scheduled in (spec.collectors)(client.clone()) {
+        let collectors = (spec.collectors)(client.clone());
+        let schedule: Vec<_> = collectors
+            .iter()
+            .map(|c| (c.collector.name(), c.interval))
+            .collect();
+        publisher.register_collectors(&spec.site, &schedule);
+        for scheduled in collectors {
             tasks.spawn(run_collector(
                 spec.site.clone(),
                 scheduled,
@@ -176,7 +182,9 @@ async fn watch_site(
     publisher: &Publisher,
     cancel: &CancellationToken,
 ) {
-    let mut ticker = tokio::time::interval(spec.ping_interval);
+    // The first ping waits one period: the site was just reached by the negotiation.
+    let mut ticker =
+        tokio::time::interval_at(Instant::now() + spec.ping_interval, spec.ping_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
@@ -184,7 +192,11 @@ async fn watch_site(
             _ = ticker.tick() => {}
         }
         let started = Instant::now();
-        match client.ping().await {
+        let pinged = tokio::select! {
+            () = cancel.cancelled() => return,
+            pinged = client.ping() => pinged,
+        };
+        match pinged {
             Ok(server_version) => {
                 publisher.site_response_time(&spec.site, started.elapsed());
                 // A configured version is kept whatever the server says: the operator chose it.

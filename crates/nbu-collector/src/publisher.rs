@@ -85,12 +85,30 @@ pub struct CollectorStatus {
     pub last_error: Option<String>,
     /// How long the latest run took.
     pub last_duration: Option<Duration>,
+    /// How often the collector runs, when the poller has said so.
+    pub interval: Option<Duration>,
+}
+
+impl CollectorStatus {
+    /// Whether the collector has had no successful run for three of its intervals (two missed
+    /// runs and the one under way), judged at `now`. A collector that never ran is not stale.
+    pub fn stale(&self, now: Timestamp) -> bool {
+        if self.last_attempt.is_none() {
+            return false;
+        }
+        let Some(success) = self.last_success else {
+            return true;
+        };
+        let bound = self.interval.map_or(Duration::MAX, |i| i.saturating_mul(3));
+        now.duration_since(success).unsigned_abs() > bound
+    }
 }
 
 #[derive(Default)]
 struct CollectorState {
     families: Option<FamilySet>,
     status: Option<CollectorStatus>,
+    interval: Option<Duration>,
     api_requests_total: u64,
     items_total: u64,
 }
@@ -168,6 +186,20 @@ impl Publisher {
         });
     }
 
+    /// Declares the collectors `site` runs now, with their intervals; the series of any other
+    /// collector of the site (switched off by a reload) are dropped.
+    pub fn register_collectors(&self, site: &str, collectors: &[(&'static str, Duration)]) {
+        self.update(|state| {
+            let entry = state.sites.entry(site.to_owned()).or_default();
+            entry
+                .collectors
+                .retain(|name, _| collectors.iter().any(|(wanted, _)| wanted == name));
+            for (name, interval) in collectors {
+                entry.collectors.entry(name).or_default().interval = Some(*interval);
+            }
+        });
+    }
+
     /// Records the API version negotiated for `site` and clears any earlier setup error.
     pub fn site_connected(&self, site: &str, api_version: &str) {
         self.update(|state| {
@@ -239,6 +271,7 @@ impl Publisher {
                 last_run_succeeded: succeeded,
                 last_error: error,
                 last_duration: Some(duration),
+                interval: entry.interval,
             });
         });
     }
@@ -280,14 +313,17 @@ fn site_status(site: &str, state: &SiteState) -> SiteStatus {
             .collectors
             .iter()
             .map(|(name, c)| {
-                c.status.clone().unwrap_or(CollectorStatus {
+                let mut status = c.status.clone().unwrap_or(CollectorStatus {
                     name,
                     last_attempt: None,
                     last_success: None,
                     last_run_succeeded: false,
                     last_error: None,
                     last_duration: None,
-                })
+                    interval: None,
+                });
+                status.interval = c.interval;
+                status
             })
             .collect(),
     }
@@ -424,5 +460,78 @@ mod tests {
         assert!(snapshot.sites[0].starting());
         assert!(!snapshot.sites[0].up());
         assert!(String::from_utf8_lossy(&snapshot.exposition).contains("nbu_up{site=\"dc1\"} 0"));
+    }
+}
+
+#[cfg(test)]
+mod staleness_tests {
+    use std::time::Duration;
+
+    use jiff::{SignedDuration, Timestamp};
+
+    use super::Publisher;
+    use crate::Collected;
+
+    #[test]
+    fn a_collector_is_stale_after_three_intervals_without_success() {
+        let publisher = Publisher::new();
+        publisher.register_collectors("s", &[("jobs", Duration::from_secs(60))]);
+        let start: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let status = |publisher: &Publisher| publisher.snapshot().sites[0].collectors[0].clone();
+        assert!(
+            !status(&publisher).stale(start),
+            "a collector that never ran is not stale"
+        );
+
+        publisher.record(
+            "s",
+            "jobs",
+            start,
+            Duration::from_secs(1),
+            Ok(Collected::default()),
+        );
+        publisher.record(
+            "s",
+            "jobs",
+            start + SignedDuration::from_secs(60),
+            Duration::from_secs(1),
+            Err("503".to_owned()),
+        );
+        assert!(
+            !status(&publisher).stale(start + SignedDuration::from_secs(179)),
+            "one failed run is not stale"
+        );
+        assert!(status(&publisher).stale(start + SignedDuration::from_secs(181)));
+    }
+
+    #[test]
+    fn collectors_switched_off_lose_their_series() {
+        let publisher = Publisher::new();
+        let mut families = nbu_metrics::FamilySet::new();
+        families
+            .gauge("nbu_tape_robot_device_hosts", "Hosts.")
+            .push(vec![], 2.0);
+        publisher.register_collectors(
+            "s",
+            &[
+                ("jobs", Duration::from_secs(60)),
+                ("tape", Duration::from_secs(300)),
+            ],
+        );
+        publisher.record(
+            "s",
+            "tape",
+            Timestamp::now(),
+            Duration::from_secs(1),
+            Ok(Collected::new(families, 1, 2)),
+        );
+        assert!(
+            String::from_utf8_lossy(&publisher.snapshot().exposition)
+                .contains("nbu_tape_robot_device_hosts")
+        );
+
+        publisher.register_collectors("s", &[("jobs", Duration::from_secs(60))]);
+        let text = String::from_utf8_lossy(&publisher.snapshot().exposition).into_owned();
+        assert!(!text.contains("tape"), "{text}");
     }
 }

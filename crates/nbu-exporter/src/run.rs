@@ -1,6 +1,6 @@
 //! The long-running exporter, `check` and `once`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +28,14 @@ const EXIT_CONFIG: u8 = 2;
 /// Exit code for a failure at run time (port in use, NetBackup unreachable in `check --connect`).
 const EXIT_RUNTIME: u8 = 1;
 
+fn trace_settings(config: &Config) -> Option<TraceSettings> {
+    config.telemetry.enabled.then(|| TraceSettings {
+        endpoint: config.telemetry.endpoint.clone(),
+        insecure: config.telemetry.insecure,
+        sampling_rate: config.telemetry.sampling_rate,
+    })
+}
+
 pub(crate) fn start_telemetry(
     config: &Config,
     destination_override: Option<&str>,
@@ -38,12 +46,7 @@ pub(crate) fn start_telemetry(
         level: config.server.log_level.clone(),
         json: config.server.log_json,
     };
-    let traces = config.telemetry.enabled.then(|| TraceSettings {
-        endpoint: config.telemetry.endpoint.clone(),
-        insecure: config.telemetry.insecure,
-        sampling_rate: config.telemetry.sampling_rate,
-    });
-    telemetry::init(&log, traces.as_ref())
+    telemetry::init(&log, trace_settings(config).as_ref())
 }
 
 /// Families that belong to the process, not to a site.
@@ -122,23 +125,10 @@ pub(crate) async fn serve_config(
     }
 
     let (reload_tx, mut reload_rx) = mpsc::channel::<ReloadRequest>(4);
-    let intervals = (
-        config.collection.jobs_interval,
-        config.collection.storage_interval,
-    );
     let state = Arc::new(HttpState {
         publisher: Arc::clone(&publisher),
         metrics_path: config.server.uri.clone(),
         reload: reload_tx,
-        staleness: Box::new(move |collector| {
-            let interval = if collector == "jobs" {
-                intervals.0
-            } else {
-                intervals.1
-            };
-            // Two missed runs plus the run itself before the site counts as failing.
-            interval * 3
-        }),
     });
     let shutdown = CancellationToken::new();
     let grace = config.server.shutdown_timeout;
@@ -256,21 +246,28 @@ fn hangups() -> mpsc::Receiver<()> {
 }
 
 /// Watches the configuration's directory (editors replace files on save, which a watch on the
-/// file itself would lose) and signals changes to the file or to the `.env` beside it.
+/// file itself would lose) and signals changes to the file or to the `.env` beside it. Events are
+/// matched by file name in the directory as given, not through resolved symlinks: a Kubernetes
+/// ConfigMap swaps a `..data` link on update, and the directory it used to point to disappears.
 fn watch_config(path: &Path, changed: mpsc::Sender<()>) -> Option<impl Sized> {
-    let file = std::fs::canonicalize(path).ok()?;
-    let directory = file.parent()?.to_path_buf();
-    let watched: Vec<PathBuf> = vec![file.clone(), directory.join(".env")];
-    let mut debouncer = new_debouncer(Duration::from_millis(500), None, move |result: DebounceEventResult| {
-        let Ok(events) = result else { return };
-        let relevant = events
-            .iter()
-            .flat_map(|event| event.paths.iter())
-            .any(|p| watched.iter().any(|w| p == w));
-        if relevant {
-            let _ = changed.try_send(());
-        }
-    })
+    let path = std::path::absolute(path).ok()?;
+    let directory = path.parent()?.to_path_buf();
+    let names: Vec<std::ffi::OsString> = vec![path.file_name()?.to_owned(), ".env".into()];
+    let mut debouncer = new_debouncer(
+        Duration::from_millis(500),
+        None,
+        move |result: DebounceEventResult| {
+            let Ok(events) = result else { return };
+            let relevant = events
+                .iter()
+                .flat_map(|event| event.paths.iter())
+                .filter_map(|p| p.file_name())
+                .any(|name| names.iter().any(|wanted| wanted == name) || name == "..data");
+            if relevant {
+                let _ = changed.try_send(());
+            }
+        },
+    )
     .map_err(|e| warn!(error = %e, "cannot watch the configuration file; reload with SIGHUP or POST /-/reload"))
     .ok()?;
     debouncer
@@ -286,6 +283,12 @@ pub(crate) async fn check(common: &Common, connect: bool) -> ExitCode {
     };
     let mut out = String::new();
     for warning in &config.warnings {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
+    if let (provider, Some(warning)) =
+        telemetry::optional_provider(trace_settings(&config).as_ref())
+    {
+        drop(provider);
         out.push_str(&format!("warning: {warning}\n"));
     }
     out.push_str(&format!(

@@ -34,8 +34,6 @@ pub(crate) struct HttpState {
     pub(crate) publisher: Arc<Publisher>,
     pub(crate) metrics_path: String,
     pub(crate) reload: mpsc::Sender<ReloadRequest>,
-    /// How old a collector's last success may be before `/health` calls it failing.
-    pub(crate) staleness: Box<dyn Fn(&str) -> Duration + Send + Sync>,
 }
 
 /// Serves until `shutdown` fires, then lets in-flight requests finish within `grace`.
@@ -142,30 +140,21 @@ fn metrics(state: &HttpState, request: &Request<Incoming>) -> Response<Full<Byte
     response
 }
 
-/// Why a site counts as failing for `/health`: nothing while it is healthy (or starting).
-fn site_problems(
-    site: &SiteStatus,
-    now: Timestamp,
-    staleness: &dyn Fn(&str) -> Duration,
-) -> Vec<serde_json::Value> {
+/// Why a site counts as failing for `/health`: nothing while every collector has succeeded within
+/// its staleness bound (or has not run yet). One failed run alone does not make a site unhealthy.
+fn site_problems(site: &SiteStatus, now: Timestamp) -> Vec<serde_json::Value> {
     if let Some(error) = &site.setup_error {
         return vec![serde_json::json!({"site": site.site, "collector": null, "error": error})];
     }
-    site
-        .collectors
+    site.collectors
         .iter()
-        .filter_map(|c| {
-            c.last_attempt?;
-            let stale = c.last_success.is_none_or(|success| {
-                now.duration_since(success).unsigned_abs() > staleness(c.name)
-            });
-            (!c.last_run_succeeded || stale).then(|| {
-                serde_json::json!({
-                    "site": site.site,
-                    "collector": c.name,
-                    "error": c.last_error.clone().unwrap_or_else(|| "no successful collection within the staleness bound".to_owned()),
-                    "last_success": c.last_success.map(|t| t.to_string()),
-                })
+        .filter(|c| c.stale(now))
+        .map(|c| {
+            serde_json::json!({
+                "site": site.site,
+                "collector": c.name,
+                "error": c.last_error.clone().unwrap_or_else(|| "no successful collection within the staleness bound".to_owned()),
+                "last_success": c.last_success.map(|t| t.to_string()),
             })
         })
         .collect()
@@ -177,7 +166,7 @@ fn health(state: &HttpState) -> Response<Full<Bytes>> {
     let problems: Vec<_> = snapshot
         .sites
         .iter()
-        .flat_map(|site| site_problems(site, now, &*state.staleness))
+        .flat_map(|site| site_problems(site, now))
         .collect();
     let (status, body) = if problems.is_empty() {
         let starting = snapshot.sites.iter().any(SiteStatus::starting);

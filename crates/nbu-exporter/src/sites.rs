@@ -146,7 +146,9 @@ pub(crate) fn site_spec(site: &SiteConfig, config: &Config) -> Result<SiteSpec, 
     jobs.client_allowlist = per_client.enabled.then(|| per_client.allowlist.clone());
     let opt_in = config.collectors.clone();
     // Storage and opt-in collectors run on the long storage interval; a run may use most of it.
-    let slow_timeout = collection.timeout.max(collection.storage_interval * 5 / 6);
+    let slow_timeout = collection
+        .timeout
+        .max(collection.storage_interval.saturating_mul(5) / 6);
     let factory = move |client: Client| {
         let mut collectors = vec![
             ScheduledCollector {

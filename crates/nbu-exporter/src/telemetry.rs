@@ -39,6 +39,18 @@ pub(crate) struct Telemetry {
     provider: Option<SdkTracerProvider>,
 }
 
+/// Builds the tracer provider for `traces`, or explains why traces stay off. Tracing is an aid,
+/// not a duty: a setting we cannot honour (the Go exporter accepted it) must not stop the exporter.
+pub(crate) fn optional_provider(
+    traces: Option<&TraceSettings>,
+) -> (Option<SdkTracerProvider>, Option<String>) {
+    match traces.map(tracer_provider) {
+        None => (None, None),
+        Some(Ok(provider)) => (Some(provider), None),
+        Some(Err(reason)) => (None, Some(format!("traces are off: {reason}"))),
+    }
+}
+
 impl Telemetry {
     /// Flushes and stops the tracer provider, if one runs.
     pub(crate) fn shutdown(self) {
@@ -110,7 +122,7 @@ pub(crate) fn init(log: &LogSettings, traces: Option<&TraceSettings>) -> Result<
     } else {
         fmt_layer.boxed()
     };
-    let provider = traces.map(tracer_provider).transpose()?;
+    let (provider, trace_warning) = optional_provider(traces);
     let otel_layer = provider.as_ref().map(|provider| {
         tracing_opentelemetry::layer().with_tracer(provider.tracer("nbu-exporter"))
     });
@@ -120,12 +132,15 @@ pub(crate) fn init(log: &LogSettings, traces: Option<&TraceSettings>) -> Result<
         .with(otel_layer)
         .try_init()
         .map_err(|e| format!("cannot install the log subscriber: {e}"))?;
+    if let Some(warning) = trace_warning {
+        tracing::warn!("{warning}");
+    }
     Ok(Telemetry { provider })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{TraceSettings, tracer_provider};
+    use super::{TraceSettings, optional_provider, tracer_provider};
 
     fn settings(endpoint: &str, insecure: bool) -> TraceSettings {
         TraceSettings {
@@ -140,6 +155,18 @@ mod tests {
         // Port 9 (discard) on loopback: nothing listens, and building must not need it to.
         let provider = tracer_provider(&settings("127.0.0.1:9", true)).expect("provider");
         provider.shutdown().ok();
+    }
+
+    #[tokio::test]
+    async fn an_unusable_trace_setting_turns_traces_off_with_a_reason() {
+        let (provider, warning) = optional_provider(Some(&settings("otel.example:4317", false)));
+        assert!(provider.is_none());
+        assert!(warning.is_some_and(|w| w.contains("traces are off")));
+        let (provider, warning) = optional_provider(None);
+        assert!(
+            provider.is_none() && warning.is_none(),
+            "disabled means a no-op, silently"
+        );
     }
 
     #[tokio::test]

@@ -36,6 +36,20 @@ const BENCHES: [Bench; 3] = [
     },
 ];
 
+/// Builds every bench target the report reads, without running them.
+pub(crate) const BUILD: [&str; 10] = [
+    "bench",
+    "--no-run",
+    "-p",
+    "nbu-collector",
+    "-p",
+    "nbu-metrics",
+    "--bench",
+    "decode_aggregate",
+    "--bench",
+    "aggregate",
+];
+
 /// Runs the benches (criterion's `--quick` in quick mode) and reads their results.
 pub(crate) fn run(quick: bool, target_dir: &Path) -> Result<Vec<Micro>, String> {
     let started = SystemTime::now();

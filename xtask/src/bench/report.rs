@@ -227,6 +227,9 @@ pub(crate) struct Report {
     pub(crate) micro: Vec<Micro>,
     pub(crate) scenarios: Vec<Scenario>,
     pub(crate) targets: Vec<Target>,
+    /// Building the release binaries and benches (nothing when they were up to date).
+    pub(crate) build_seconds: f64,
+    /// Measuring, builds excluded.
     pub(crate) elapsed_seconds: f64,
 }
 
@@ -237,6 +240,7 @@ impl Report {
             "mode": self.mode,
             "date": self.date,
             "commit": self.commit,
+            "build_seconds": self.build_seconds,
             "elapsed_seconds": self.elapsed_seconds,
             "machine": {
                 "cores": machine.cores,
@@ -284,9 +288,11 @@ impl Report {
         let mut out = String::new();
         let _ = writeln!(
             out,
-            "cargo xtask bench ({} mode) on {}",
+            "cargo xtask bench ({} mode) on {}: {:.0} s measuring, {:.0} s building",
             self.mode,
-            self.machine.describe()
+            self.machine.describe(),
+            self.elapsed_seconds,
+            self.build_seconds
         );
         out.push_str(&align(&rows));
         if !self.micro.is_empty() {
@@ -345,7 +351,11 @@ impl Report {
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         let _ = writeln!(md, "- Settings: {}", settings.join(", "));
-        let _ = writeln!(md, "- Run time: {:.0} s\n", self.elapsed_seconds);
+        let _ = writeln!(
+            md,
+            "- Run time: {:.0} s measuring, after {:.0} s of builds\n",
+            self.elapsed_seconds, self.build_seconds
+        );
 
         md.push_str(
             "## Targets\n\n| Target | Limit | Measured | Verdict | Note |\n|---|---|---|---|---|\n",

@@ -152,3 +152,99 @@ async fn unauthorized_during_probing_is_an_auth_error_not_unsupported() {
     assert_eq!(client.requests_sent(), 1);
     assert_eq!(client.version(), None);
 }
+
+/// A client negotiated to 13.0, then the server "upgraded" to serve 14.0 only.
+async fn negotiated_then_upgraded(server: &MockServer) -> Client {
+    serve_only(server, ApiVersion::V13_0).await;
+    let client = unversioned(server);
+    assert_eq!(client.negotiate().await.unwrap(), ApiVersion::V13_0);
+    server.reset().await;
+    serve_only(server, ApiVersion::V14_0).await;
+    client
+}
+
+#[tokio::test]
+async fn renegotiate_moves_to_the_newer_version_after_an_upgrade() {
+    let server = MockServer::start().await;
+    let client = negotiated_then_upgraded(&server).await;
+    let clone = client.clone();
+
+    // Negotiation is kept: no probe, still 13.0.
+    assert_eq!(clone.negotiate().await.unwrap(), ApiVersion::V13_0);
+    assert_eq!(received(&server).await, 0);
+
+    assert_eq!(client.renegotiate().await.unwrap(), ApiVersion::V14_0);
+    assert_eq!(accepts(&server).await, [media(ApiVersion::V14_0)]);
+    // Shared by every clone, and used by the requests that follow.
+    assert_eq!(clone.version(), Some(ApiVersion::V14_0));
+    assert_eq!(clone.negotiate().await.unwrap(), ApiVersion::V14_0);
+    let walked = pages(clone.jobs(&JobsQuery::new())).await.unwrap();
+    assert_eq!(walked.len(), 1);
+    assert_eq!(accepts(&server).await, [ApiVersion::V14_0; 2].map(media));
+}
+
+#[tokio::test]
+async fn concurrent_renegotiations_share_one_probe_run() {
+    let server = MockServer::start().await;
+    let client = negotiated_then_upgraded(&server).await;
+    let clone = client.clone();
+    let (a, b, c) = tokio::join!(client.renegotiate(), clone.renegotiate(), clone.negotiate());
+    assert_eq!(
+        (a.unwrap(), b.unwrap(), c.unwrap()),
+        (ApiVersion::V14_0, ApiVersion::V14_0, ApiVersion::V14_0)
+    );
+    assert_eq!(received(&server).await, 1);
+
+    // A renegotiation asked for after that run probes again.
+    assert_eq!(client.renegotiate().await.unwrap(), ApiVersion::V14_0);
+    assert_eq!(received(&server).await, 2);
+}
+
+#[tokio::test]
+async fn a_configured_version_is_never_reprobed() {
+    let server = MockServer::start().await;
+    serve_only(&server, ApiVersion::V14_0).await;
+    let client = unversioned(&server).with_version(ApiVersion::V10_0);
+    assert_eq!(client.renegotiate().await.unwrap(), ApiVersion::V10_0);
+    assert_eq!(client.version(), Some(ApiVersion::V10_0));
+    assert_eq!(received(&server).await, 0);
+}
+
+#[tokio::test]
+async fn a_cancelled_renegotiation_leaves_the_version_to_be_probed_again() {
+    use futures_util::FutureExt;
+    let server = MockServer::start().await;
+    let client = negotiated_then_upgraded(&server).await;
+    server.reset().await;
+    // An answer that cannot arrive within one poll: the probe is under way when it is dropped.
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(600)))
+        .mount(&server)
+        .await;
+    assert!(client.renegotiate().now_or_never().is_none());
+    assert_eq!(client.version(), None, "the old version is forgotten");
+
+    server.reset().await;
+    serve_only(&server, ApiVersion::V14_0).await;
+    assert_eq!(client.negotiate().await.unwrap(), ApiVersion::V14_0);
+    assert_eq!(client.version(), Some(ApiVersion::V14_0));
+}
+
+#[tokio::test]
+async fn a_failed_renegotiation_is_reported_and_retried_by_the_next_negotiate() {
+    let server = MockServer::start().await;
+    let client = negotiated_then_upgraded(&server).await;
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path("/netbackup/admin/jobs"))
+        .respond_with(ResponseTemplate::new(406))
+        .mount(&server)
+        .await;
+    let error = client.renegotiate().await.unwrap_err();
+    assert!(matches!(error, Error::VersionNotSupported { .. }), "{error:?}");
+    assert_eq!(client.version(), None);
+
+    server.reset().await;
+    serve_only(&server, ApiVersion::V12_0).await;
+    assert_eq!(client.negotiate().await.unwrap(), ApiVersion::V12_0);
+}

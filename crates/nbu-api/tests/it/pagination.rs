@@ -1,11 +1,11 @@
 //! Page walks: one request per page, the right stop condition for each paging style.
 
-use nbu_api::{Filter, JobsQuery, Sort};
+use nbu_api::{Client, Filter, JobsQuery, Sort};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{client, item, jobs_page, pages, received};
+use crate::support::{builder, client, item, jobs_page, pages, received};
 
 #[tokio::test]
 async fn cursor_walk_follows_next_until_absent() {
@@ -167,4 +167,185 @@ async fn offset_walk_stops_at_count_even_when_the_server_caps_the_page() {
     assert!(walked.iter().all(|p| p.total == Some(5)));
     assert_eq!(client.requests_sent(), 3);
     assert_eq!(received(&server).await, 3);
+}
+
+/// Every item of `stream` until it ends: the pages read, then the error that ended it, if any.
+async fn until_error<T>(
+    stream: impl futures_util::Stream<Item = Result<nbu_api::Page<T>, nbu_api::Error>>,
+) -> (usize, Option<nbu_api::Error>) {
+    use futures_util::StreamExt;
+    let mut stream = std::pin::pin!(stream);
+    let mut read = 0;
+    while let Some(page) = stream.next().await {
+        match page {
+            Ok(_) => read += 1,
+            Err(error) => {
+                // Nothing may follow the error.
+                assert!(
+                    stream.next().await.is_none(),
+                    "the stream went on after {error}"
+                );
+                return (read, Some(error));
+            }
+        }
+    }
+    (read, None)
+}
+
+/// The reason of an `Error::Unexpected` about `endpoint`, or a panic naming what came instead.
+fn unexpected_reason(error: Option<nbu_api::Error>, endpoint: &str) -> String {
+    match error {
+        Some(nbu_api::Error::Unexpected {
+            endpoint: actual,
+            reason,
+            ..
+        }) if actual == endpoint => reason,
+        other => panic!("expected Unexpected about {endpoint}, got {other:?}"),
+    }
+}
+
+async fn mount_jobs_page(server: &MockServer, after: Option<&str>, body: Value) {
+    let mock = Mock::given(method("GET")).and(path("/netbackup/admin/jobs"));
+    let mock = match after {
+        Some(cursor) => mock.and(query_param("page[after]", cursor)),
+        None => mock.and(query_param_is_missing("page[after]")),
+    };
+    // Served once: a walk that came back for it would get 404 and fail, rather than loop.
+    mock.respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn a_cursor_cycle_ends_the_walk_with_an_error() {
+    let server = MockServer::start().await;
+    mount_jobs_page(&server, None, jobs_page(0..100, Some("A"))).await;
+    mount_jobs_page(&server, Some("A"), jobs_page(100..200, Some("B"))).await;
+    // B points back to A: following it would read A, B, A, B… until the caller gives up.
+    mount_jobs_page(&server, Some("B"), jobs_page(200..300, Some("A"))).await;
+
+    let client = client(&server);
+    let (read, error) = until_error(client.jobs(&JobsQuery::new())).await;
+    assert_eq!(read, 3, "the pages before the cycle are good and yielded");
+    let reason = unexpected_reason(error, "/admin/jobs");
+    assert!(reason.contains("cursor repeated"), "{reason}");
+    assert!(reason.contains("\"A\""), "{reason}");
+    assert_eq!(client.requests_sent(), 3);
+}
+
+#[tokio::test]
+async fn a_cursor_pointing_to_itself_ends_the_walk_with_an_error() {
+    let server = MockServer::start().await;
+    mount_jobs_page(&server, None, jobs_page(0..100, Some("same"))).await;
+    mount_jobs_page(&server, Some("same"), jobs_page(100..200, Some("same"))).await;
+    let client = client(&server);
+    let (read, error) = until_error(client.jobs(&JobsQuery::new())).await;
+    assert_eq!(read, 2);
+    assert!(unexpected_reason(error, "/admin/jobs").contains("cursor repeated"));
+    assert_eq!(client.requests_sent(), 2);
+}
+
+/// A server that answers every page with two new jobs and a cursor it never used before (up to
+/// a point: past it, 404 ends a walk that is not bounded, instead of hanging the test).
+struct EndlessCursors(std::sync::atomic::AtomicI64);
+
+impl wiremock::Respond for EndlessCursors {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        if n >= 50 {
+            return ResponseTemplate::new(404);
+        }
+        let next = format!("fresh-{n}");
+        ResponseTemplate::new(200).set_body_json(jobs_page(2 * n..2 * n + 2, Some(&next)))
+    }
+}
+
+#[tokio::test]
+async fn fresh_cursors_without_end_stop_at_max_pages() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/netbackup/admin/jobs"))
+        .respond_with(EndlessCursors(std::sync::atomic::AtomicI64::new(0)))
+        .mount(&server)
+        .await;
+    let client = builder(&server).max_pages(5).build().unwrap();
+    let (read, error) = until_error(client.jobs(&JobsQuery::new())).await;
+    assert_eq!(read, 5);
+    let reason = unexpected_reason(error, "/admin/jobs");
+    assert!(reason.contains("more than 5 pages"), "{reason}");
+    assert!(reason.contains("max_pages"), "{reason}");
+    assert_eq!(client.requests_sent(), 5);
+}
+
+#[tokio::test]
+async fn max_pages_allows_a_listing_of_exactly_that_many_pages() {
+    let server = MockServer::start().await;
+    mount_jobs_page(&server, None, jobs_page(0..100, Some("c1"))).await;
+    mount_jobs_page(&server, Some("c1"), jobs_page(100..110, None)).await;
+    let client = builder(&server).max_pages(2).build().unwrap();
+    assert_eq!(
+        pages(client.jobs(&JobsQuery::new())).await.unwrap().len(),
+        2
+    );
+}
+
+#[test]
+fn zero_max_pages_is_refused() {
+    let error = Client::builder("https://primary:1556/netbackup")
+        .max_pages(0)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            nbu_api::Error::InvalidConfig {
+                field: "max_pages",
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn slos_whose_server_ignores_the_offset_end_with_an_error() {
+    let server = MockServer::start().await;
+    // No `meta` (as the 11.0 spec has it) and a full page every time, whatever the offset.
+    let data: Vec<Value> = (0..100).map(|id| item("slo", id)).collect();
+    Mock::given(method("GET"))
+        .and(path("/netbackup/servicecatalog/slos"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"data": data})))
+        .up_to_n_times(3)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let (read, error) = until_error(client.slos()).await;
+    assert_eq!(read, 1, "the repeated page is not yielded");
+    let reason = unexpected_reason(error, "/servicecatalog/slos");
+    assert!(reason.contains("server ignored page[offset]"), "{reason}");
+    assert!(reason.contains("offset 100"), "{reason}");
+    assert_eq!(client.requests_sent(), 2);
+}
+
+#[tokio::test]
+async fn an_offset_listing_without_count_whose_server_ignores_the_offset_ends_with_an_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/netbackup/storage/drives"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(offset_page(
+            "drive",
+            0..100,
+            json!({"limit": 100}),
+        )))
+        .up_to_n_times(3)
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let (read, error) = until_error(client.drives()).await;
+    assert_eq!(read, 1);
+    let reason = unexpected_reason(error, "/storage/drives");
+    assert!(reason.contains("server ignored page[offset]"), "{reason}");
+    assert_eq!(client.requests_sent(), 2);
 }

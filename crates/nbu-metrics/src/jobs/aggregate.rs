@@ -6,7 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::histogram::DurationHistogram;
 use super::keys::{JobKey, PolicyKey, QueueKey, StateKey, StatusKey};
-use super::observation::{JobObservation, JobState, window_start};
+use super::observation::{JobObservation, JobState, instant_key, is_stale, window_start};
 use crate::exposition::FamilySet;
 use crate::names;
 
@@ -66,16 +66,26 @@ pub struct JobFamilies {
 
 /// Aggregates `jobs` from scratch: the reference the incremental [`crate::JobWindow`] must match.
 ///
-/// When several observations share a `job_id`, the last one wins, as in the window store. Use it
-/// for one-shot aggregations; a collector that polls repeatedly should keep a [`crate::JobWindow`].
+/// When several observations share a `job_id`, one is kept by the rule of
+/// [`crate::JobWindow::upsert`]: taken in order, each replaces the kept one unless its
+/// `last_update` is older. Use it for one-shot aggregations; a collector that polls repeatedly
+/// should keep a [`crate::JobWindow`].
 pub fn aggregate_jobs<'a>(
     jobs: impl IntoIterator<Item = &'a JobObservation>,
     now: Timestamp,
     window: SignedDuration,
 ) -> JobFamilies {
     // Ordered by id so that floating-point sums are added in a deterministic order.
-    let latest: BTreeMap<i64, &JobObservation> =
-        jobs.into_iter().map(|job| (job.job_id, job)).collect();
+    let mut latest: BTreeMap<i64, &JobObservation> = BTreeMap::new();
+    let update = |job: &JobObservation| job.last_update.map(instant_key);
+    for job in jobs {
+        let stale = latest
+            .get(&job.job_id)
+            .is_some_and(|kept| is_stale(update(job), update(kept)));
+        if !stale {
+            latest.insert(job.job_id, job);
+        }
+    }
     let start = window_start(now, window);
     let mut families = JobFamilies::default();
     for job in latest.values() {
@@ -345,6 +355,25 @@ mod tests {
         let families = aggregate_jobs([&first, &done(1, 0)], at(10), HOUR);
         assert_eq!(families.count.len(), 1);
         assert_eq!(families.count[&key("0")], 1);
+    }
+
+    #[test]
+    fn an_older_observation_does_not_replace_a_newer_one() {
+        let newer = JobObservation {
+            last_update: Some(at(100)),
+            ..done(1, 100)
+        };
+        let older = JobObservation {
+            last_update: Some(at(50)),
+            ..JobObservation::new(1, JobState::Active)
+        };
+        let families = aggregate_jobs([&newer, &older], at(110), HOUR);
+        assert_eq!(families.count[&key("0")], 1);
+        assert_eq!(families.state.len(), 1);
+        assert_eq!(
+            families.state.keys().next().map(|k| k.state.as_str()),
+            Some("DONE")
+        );
     }
 
     #[test]

@@ -96,7 +96,8 @@ pub struct JobObservation {
     pub start_time: Option<Timestamp>,
     /// `endTime`: what places a job in the window.
     pub end_time: Option<Timestamp>,
-    /// `lastUpdateTime`: feeds [`crate::JobWindow::watermark`].
+    /// `lastUpdateTime`: feeds [`crate::JobWindow::watermark`], and decides which of two
+    /// observations of a job is the newer (see [`crate::JobWindow::upsert`]).
     pub last_update: Option<Timestamp>,
     /// `elapsedTime`: the duration used when start or end time is missing.
     pub elapsed: Option<SignedDuration>,
@@ -167,6 +168,25 @@ pub fn status_label(status: Option<i64>) -> String {
     status.map_or_else(|| UNKNOWN.to_owned(), |code| code.to_string())
 }
 
+/// An instant as nanoseconds since the epoch: exact between the years 1677 and 2262, saturating
+/// outside, which keeps every comparison with a present-day instant correct.
+pub(crate) fn instant_key(instant: Timestamp) -> i64 {
+    let nanos = instant.as_nanosecond();
+    i64::try_from(nanos).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX })
+}
+
+/// Whether an observation last updated at `incoming` is older than the kept one of the same job,
+/// last updated at `kept` (both as [`instant_key`]s), and must therefore be ignored.
+///
+/// Pages of one listing can arrive in any order (a full load reads time slices in parallel), so
+/// the order of arrival says nothing about which observation is newer: `lastUpdateTime` does.
+/// An equal time replaces (a re-delivery of the same state, or a server whose clock resolution
+/// hides a change); a missing time on either side replaces too, because nothing then shows the
+/// incoming observation to be the older one.
+pub(crate) fn is_stale(incoming: Option<i64>, kept: Option<i64>) -> bool {
+    matches!((incoming, kept), (Some(incoming), Some(kept)) if incoming < kept)
+}
+
 /// The instant a job must have ended after to be in a window of `window` ending at `now`.
 pub(crate) fn window_start(now: Timestamp, window: SignedDuration) -> Timestamp {
     now.saturating_sub(window).unwrap_or(Timestamp::MIN)
@@ -225,6 +245,23 @@ mod tests {
     fn kilobytes_convert_with_saturation() {
         assert_eq!(kilobytes_to_bytes(2), 2048);
         assert_eq!(kilobytes_to_bytes(u64::MAX), u64::MAX);
+    }
+
+    #[test]
+    fn only_a_strictly_older_update_is_stale() {
+        assert!(is_stale(Some(1), Some(2)));
+        assert!(!is_stale(Some(2), Some(2)));
+        assert!(!is_stale(Some(3), Some(2)));
+        assert!(!is_stale(None, Some(2)));
+        assert!(!is_stale(Some(1), None));
+        assert!(!is_stale(None, None));
+    }
+
+    #[test]
+    fn instant_keys_saturate_outside_the_nanosecond_range() {
+        assert_eq!(instant_key(at(1)), 1_000_000_000);
+        assert_eq!(instant_key(Timestamp::MAX), i64::MAX);
+        assert_eq!(instant_key(Timestamp::MIN), i64::MIN);
     }
 
     #[test]

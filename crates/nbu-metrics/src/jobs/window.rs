@@ -9,29 +9,31 @@ use super::histogram::{DurationHistogram, saturating_nanos};
 use super::keys::{
     ClientJobKey, ClientPolicyKey, JobKey, PolicyKey, QueueKey, StateKey, StatusKey,
 };
-use super::observation::{JobObservation, JobState, window_start};
+use super::observation::{JobObservation, JobState, instant_key, is_stale, window_start};
 use crate::UNKNOWN;
 use crate::exposition::FamilySet;
 use crate::hash::FastMap;
 use crate::intern::{Interner, Sym};
 use crate::names;
 
-const DONE: u8 = 1;
-const QUEUED: u8 = 1 << 1;
+const DONE: u16 = 1;
+const QUEUED: u16 = 1 << 1;
 /// The job was already counted in the completed-job counters.
-const COUNTED: u8 = 1 << 2;
-const HAS_END: u8 = 1 << 3;
-const HAS_DURATION: u8 = 1 << 4;
-const HAS_BYTES: u8 = 1 << 5;
-const HAS_FILES: u8 = 1 << 6;
-const HAS_DEDUP: u8 = 1 << 7;
+const COUNTED: u16 = 1 << 2;
+const HAS_END: u16 = 1 << 3;
+const HAS_DURATION: u16 = 1 << 4;
+const HAS_BYTES: u16 = 1 << 5;
+const HAS_FILES: u16 = 1 << 6;
+const HAS_DEDUP: u16 = 1 << 7;
+const HAS_UPDATE: u16 = 1 << 8;
 
 /// What the store keeps of one job: label values as interned ids, instants as nanoseconds since
-/// the epoch (exact between the years 1677 and 2262; instants outside saturate, which keeps every
-/// comparison with a present-day window correct), presence as bit flags.
+/// the epoch (see [`instant_key`]), presence as bit flags.
 #[derive(Debug, Clone, Copy)]
 struct JobRecord {
     end: i64,
+    /// `last_update`, which decides whether a later observation is older than this one.
+    update: i64,
     duration: i64,
     bytes: u64,
     files: u64,
@@ -43,22 +45,21 @@ struct JobRecord {
     reason: Sym,
     client: Sym,
     policy_name: Sym,
-    flags: u8,
+    flags: u16,
 }
 
 impl JobRecord {
-    fn has(&self, flag: u8) -> bool {
+    fn has(&self, flag: u16) -> bool {
         self.flags & flag != 0
+    }
+
+    fn update(&self) -> Option<i64> {
+        self.has(HAS_UPDATE).then_some(self.update)
     }
 
     fn in_window(&self, window_start: i64) -> bool {
         self.has(HAS_END) && self.end > window_start
     }
-}
-
-fn instant_key(instant: Timestamp) -> i64 {
-    let nanos = instant.as_nanosecond();
-    i64::try_from(nanos).unwrap_or(if nanos < 0 { i64::MIN } else { i64::MAX })
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -77,8 +78,8 @@ struct PolicyAcc {
 
 /// The completed-job counters since the exporter started.
 ///
-/// A job is counted once, on the first observation that shows it `DONE`, with the status and
-/// bytes of that observation. Jobs already done when the window is first loaded count too: the
+/// A job is counted once, on the first observation [`JobWindow::upsert`] applies that shows it
+/// `DONE`, with the status and bytes of that observation. Jobs already done when the window is first loaded count too: the
 /// counters then start with the window's history instead of at zero, which a restart makes look
 /// like a reset (Prometheus' `increase()` handles it) rather than silently dropping jobs that
 /// finished while the exporter was down.
@@ -104,21 +105,21 @@ pub struct ClientFamilies {
 /// The sliding window of jobs of one site, maintained incrementally.
 ///
 /// Feed every job observation to [`JobWindow::upsert`] (a job seen again replaces its earlier
-/// contribution: last write wins, so feed observations in the order they were fetched), call
-/// [`JobWindow::evict`] once per collection, and read [`JobWindow::families`]. The result always
-/// equals [`crate::aggregate_jobs`] over the latest observation of every job upserted, provided
-/// `now` never goes backwards between `evict` and `families`.
+/// contribution unless the new observation's `last_update` is older, so pages may arrive in any
+/// order), call [`JobWindow::evict`] once per collection, and read [`JobWindow::families`]. The
+/// result always equals [`crate::aggregate_jobs`] over the observation kept for every job still
+/// held, provided `now` never goes backwards between `evict` and `families`.
 ///
 /// Eviction removes exactly the jobs that no longer contribute to any family: done jobs whose end
 /// is not after `now − window` (or unknown). Unfinished jobs are never evicted by time: remove
 /// those that NetBackup no longer reports with [`JobWindow::remove`].
 ///
-/// Memory: one 72-byte record per job plus its id; label strings are interned once. The interned
+/// Memory: one 80-byte record per job plus its id; label strings are interned once. The interned
 /// strings and the per-client last-success table are never shrunk: both are bounded by the
 /// NetBackup configuration (clients, policies, job types), not by the number of jobs.
 ///
-/// It is `Clone`, so a collector that may be cancelled mid-run can work on a copy and keep the
-/// original when the run does not finish.
+/// Every call leaves the store consistent, so a collection cut off between two upserts keeps
+/// what it has read: there is no need to work on a copy (the store is `Clone` all the same).
 #[derive(Clone)]
 pub struct JobWindow {
     window: SignedDuration,
@@ -200,7 +201,20 @@ impl JobWindow {
 
     /// Inserts or replaces the job `job.job_id`, counting it in the completed-job counters if
     /// this is the first time it is seen done.
+    ///
+    /// An observation whose `last_update` is older than that of the job's stored record is
+    /// ignored: during a parallel full load, a page read early (the job `ACTIVE`) can arrive after
+    /// a page of another slice read later (the job `DONE`), and must not undo it. An equal
+    /// `last_update` replaces, and so does any observation when either side has no
+    /// `last_update`: nothing then shows it to be the older one. A job no longer stored (evicted
+    /// or removed) is inserted again whatever its `last_update`.
     pub fn upsert(&mut self, job: &JobObservation) {
+        let incoming = job.last_update.map(instant_key);
+        if let Some(stored) = self.records.get(&job.job_id)
+            && is_stale(incoming, stored.update())
+        {
+            return;
+        }
         if let Some(update) = job.last_update {
             self.watermark = Some(self.watermark.map_or(update, |mark| mark.max(update)));
         }
@@ -458,10 +472,12 @@ impl JobWindow {
             flags |= QUEUED;
         }
         let end = job.end_time.map(instant_key);
+        let update = job.last_update.map(instant_key);
         let duration = job.duration().map(saturating_nanos);
         let dedup = job.finite_dedup_ratio();
         for (present, flag) in [
             (end.is_some(), HAS_END),
+            (update.is_some(), HAS_UPDATE),
             (duration.is_some(), HAS_DURATION),
             (job.bytes.is_some(), HAS_BYTES),
             (job.files.is_some(), HAS_FILES),
@@ -478,6 +494,7 @@ impl JobWindow {
         };
         JobRecord {
             end: end.unwrap_or(0),
+            update: update.unwrap_or(0),
             duration: duration.unwrap_or(0),
             bytes: job.bytes.unwrap_or(0),
             files: job.files.unwrap_or(0),
@@ -582,7 +599,55 @@ mod tests {
 
     #[test]
     fn record_stays_compact() {
-        assert!(std::mem::size_of::<JobRecord>() <= 72);
+        assert!(std::mem::size_of::<JobRecord>() <= 80);
+    }
+
+    fn updated(job: JobObservation, update: i64) -> JobObservation {
+        JobObservation {
+            last_update: Some(at(update)),
+            ..job
+        }
+    }
+
+    fn state_of(window: &JobWindow, now: Timestamp) -> Vec<String> {
+        let families = window.families(now);
+        families.state.keys().map(|k| k.state.clone()).collect()
+    }
+
+    #[test]
+    fn an_older_observation_arriving_late_is_ignored() {
+        let mut window = JobWindow::new(HOUR);
+        window.upsert(&updated(done(1, 100, 2048), 100));
+        let active = JobObservation {
+            start_time: Some(at(0)),
+            ..job(1, JobState::Active)
+        };
+        window.upsert(&updated(active.clone(), 50));
+        assert_eq!(state_of(&window, at(110)), ["DONE"]);
+        assert_eq!(window.families(at(110)).bytes[&key("0")], 2048);
+        assert_eq!(window.unfinished_job_ids().count(), 0);
+        assert_eq!(window.counters().completed[&key("0")], 1);
+        assert_eq!(window.watermark(), Some(at(100)));
+
+        // The same instant replaces: NetBackup re-delivers a job unchanged in the overlap.
+        window.upsert(&updated(active.clone(), 100));
+        assert_eq!(state_of(&window, at(110)), ["ACTIVE"]);
+        // Without a last update on either side nothing shows the observation to be older.
+        window.upsert(&done(1, 100, 2048));
+        assert_eq!(state_of(&window, at(110)), ["DONE"]);
+        window.upsert(&updated(active, 10));
+        assert_eq!(state_of(&window, at(110)), ["ACTIVE"]);
+        window.upsert(&done(1, 100, 2048));
+        assert_eq!(state_of(&window, at(110)), ["DONE"]);
+        assert_eq!(window.counters().completed[&key("0")], 1);
+    }
+
+    #[test]
+    fn a_newer_observation_replaces_an_older_one() {
+        let mut window = JobWindow::new(HOUR);
+        window.upsert(&updated(job(1, JobState::Active), 50));
+        window.upsert(&updated(done(1, 100, 1), 100));
+        assert_eq!(state_of(&window, at(110)), ["DONE"]);
     }
 
     #[test]

@@ -1,5 +1,8 @@
 //! The incremental [`JobWindow`] against the from-scratch [`aggregate_jobs`]: random sequences
 //! of upserts, removals, evictions and clock steps must never make them disagree.
+//!
+//! The model applies the store's replacement rule itself: an observation of a held job whose
+//! `last_update` is older than the held one's is ignored; anything else replaces it.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -130,6 +133,15 @@ fn assert_same(actual: &JobFamilies, expected: &JobFamilies) {
     }
 }
 
+/// Whether `incoming` is older than `kept`, the observation held for the same job: both have a
+/// last update and the incoming one is earlier. Such an observation must change nothing.
+fn is_stale(incoming: &JobObservation, kept: Option<&JobObservation>) -> bool {
+    match (incoming.last_update, kept.and_then(|kept| kept.last_update)) {
+        (Some(incoming), Some(kept)) => incoming < kept,
+        _ => false,
+    }
+}
+
 fn in_window(job: &JobObservation, now: Timestamp) -> bool {
     let start = now.checked_sub(WINDOW).unwrap();
     job.end_time.is_some_and(|end| end > start)
@@ -171,6 +183,10 @@ proptest! {
             match op {
                 Op::Upsert(job) => {
                     window.upsert(&job);
+                    let kept = held.contains(&job.job_id).then(|| &latest[&job.job_id]);
+                    if is_stale(&job, kept) {
+                        continue;
+                    }
                     if let (JobState::Done, Some(0), Some(end)) = (&job.state, job.status, job.end_time) {
                         let key = ClientPolicyKey {
                             client: job.client.clone(),
@@ -217,10 +233,12 @@ proptest! {
     }
 
     /// With the whole sequence inside one window, no remembered job is forgotten: every job is
-    /// counted exactly once, with the key and bytes of its first observation as done.
+    /// counted exactly once, with the key and bytes of its first applied observation as done.
     #[test]
     fn each_job_is_counted_once(ops in ops(40)) {
         let mut window = JobWindow::new(WINDOW);
+        // The observation the store holds for each job: stale ones are not applied.
+        let mut held: HashMap<i64, JobObservation> = HashMap::new();
         let mut counted: HashSet<i64> = HashSet::new();
         let mut completed: BTreeMap<JobKey, u64> = BTreeMap::new();
         let mut completed_bytes: BTreeMap<JobKey, u64> = BTreeMap::new();
@@ -228,6 +246,10 @@ proptest! {
         for op in ops {
             match op {
                 Op::Upsert(job) => {
+                    window.upsert(&job);
+                    if is_stale(&job, held.get(&job.job_id)) {
+                        continue;
+                    }
                     if job.state.is_done() && counted.insert(job.job_id) {
                         let key = JobKey {
                             action: job.action.clone(),
@@ -240,13 +262,17 @@ proptest! {
                         }
                         *completed.entry(key).or_default() += 1;
                     }
-                    window.upsert(&job);
+                    held.insert(job.job_id, *job);
                 }
                 Op::Remove(id) => {
                     window.remove(id, now);
+                    held.remove(&id);
                 }
                 Op::Evict => {
-                    window.evict(now);
+                    let evicted = window.evict(now);
+                    let before = held.len();
+                    held.retain(|_, job| !job.state.is_done() || in_window(job, now));
+                    prop_assert_eq!(evicted, before - held.len());
                 }
                 Op::Advance(millis) => now = now.checked_add(SignedDuration::from_millis(millis)).unwrap(),
             }
