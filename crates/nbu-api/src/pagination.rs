@@ -258,7 +258,6 @@ impl Walk {
             .filter(|id| !id.is_empty());
         if let (Position::Offset(offset), Some(id)) = (position, &first_id)
             && self.previous_first_id.as_ref() == Some(id)
-            && false
         {
             return Err(self.unexpected(
                 Some(version),
@@ -275,7 +274,6 @@ impl Walk {
     fn advance(&mut self, next: Option<Position>, version: ApiVersion) {
         if let Some(Position::After(cursor)) = &next
             && self.cursors.contains(cursor)
-            && false
         {
             self.failure = Some(self.unexpected(
                 Some(version),
@@ -325,7 +323,7 @@ where
             return Ok(None);
         };
         let max_pages = walk.client.max_pages();
-        if walk.index >= max_pages && false {
+        if walk.index >= max_pages {
             return Err(walk.unexpected(
                 walk.client.version(),
                 format!(

@@ -6,6 +6,7 @@
 
 use async_trait::async_trait;
 use futures_util::future::try_join5;
+use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use nbu_api::{Client, Page};
 use nbu_metrics::FamilySet;
 use nbu_metrics::optional::{
@@ -49,22 +50,27 @@ async fn part<T, R, I>(
 where
     I: IntoIterator<Item = R>,
 {
-    match read_all(pages, map).await {
-        Ok(listing) => Ok(Part {
-            families: families(&listing.rows, listing.items),
-            requests: listing.requests,
-            items: listing.items,
-        }),
+    // Only a refusal of the first page means "this NetBackup has no such endpoint"; a 404 later
+    // (an expired cursor) is a failure, or the listing would be silently cut short.
+    let mut pages = std::pin::pin!(pages);
+    let first = match pages.try_next().await {
+        Ok(first) => first,
         Err(error) if matches!(error.status(), Some(404 | 406)) => {
             debug!(endpoint, %error, "endpoint not available on this NetBackup; its families are left out");
-            Ok(Part {
+            return Ok(Part {
                 families: FamilySet::new(),
                 requests: 1,
                 items: 0,
-            })
+            });
         }
-        Err(error) => Err(error),
-    }
+        Err(error) => return Err(error),
+    };
+    let listing = read_all(stream::iter(first.map(Ok)).chain(pages), map).await?;
+    Ok(Part {
+        families: families(&listing.rows, listing.items),
+        requests: listing.requests,
+        items: listing.items,
+    })
 }
 
 #[async_trait]

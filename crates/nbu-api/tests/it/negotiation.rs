@@ -241,7 +241,10 @@ async fn a_failed_renegotiation_is_reported_and_retried_by_the_next_negotiate() 
         .mount(&server)
         .await;
     let error = client.renegotiate().await.unwrap_err();
-    assert!(matches!(error, Error::VersionNotSupported { .. }), "{error:?}");
+    assert!(
+        matches!(error, Error::VersionNotSupported { .. }),
+        "{error:?}"
+    );
     assert_eq!(client.version(), None);
 
     server.reset().await;
