@@ -126,10 +126,21 @@ impl SitePoller {
 
 async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: CancellationToken) {
     let mut backoff = Duration::from_secs(1);
+    let mut upgraded = false;
+    // Known before any negotiation only when the operator configured it; then it is kept whatever
+    // the server says.
+    let pinned = spec.client.version().is_some();
     loop {
+        let negotiation = async {
+            if upgraded {
+                spec.client.renegotiate().await
+            } else {
+                spec.client.negotiate().await
+            }
+        };
         let negotiated = tokio::select! {
             () = cancel.cancelled() => return,
-            result = spec.client.negotiate() => result,
+            result = negotiation => result,
         };
         let version = match negotiated {
             Ok(version) => version,
@@ -164,7 +175,8 @@ async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: Cancellatio
                 generation.clone(),
             ));
         }
-        watch_site(&spec, &client, version, &publisher, &generation).await;
+        upgraded = watch_site(&spec, &client, version, pinned, &publisher, &generation).await
+            == Watch::Upgraded;
         generation.cancel();
         while tasks.join_next().await.is_some() {}
         if cancel.is_cancelled() {
@@ -173,41 +185,49 @@ async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: Cancellatio
     }
 }
 
+/// Why [`watch_site`] returned.
+#[derive(Debug, PartialEq, Eq)]
+enum Watch {
+    Cancelled,
+    /// The server now serves a newer API version than the one in use.
+    Upgraded,
+}
+
 /// Pings the site on `ping_interval`; returns when cancelled or when the server's API version
-/// changed (NetBackup was upgraded), so that the caller negotiates again.
+/// became newer (NetBackup was upgraded), so that the caller negotiates again.
 async fn watch_site(
     spec: &SiteSpec,
     client: &Client,
     version: ApiVersion,
+    pinned: bool,
     publisher: &Publisher,
     cancel: &CancellationToken,
-) {
+) -> Watch {
     // The first ping waits one period: the site was just reached by the negotiation.
     let mut ticker =
         tokio::time::interval_at(Instant::now() + spec.ping_interval, spec.ping_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tokio::select! {
-            () = cancel.cancelled() => return,
+            () = cancel.cancelled() => return Watch::Cancelled,
             _ = ticker.tick() => {}
         }
         let started = Instant::now();
         let pinged = tokio::select! {
-            () = cancel.cancelled() => return,
+            () = cancel.cancelled() => return Watch::Cancelled,
             pinged = client.ping() => pinged,
         };
         match pinged {
             Ok(server_version) => {
                 publisher.site_response_time(&spec.site, started.elapsed());
-                // A configured version is kept whatever the server says: the operator chose it.
-                let changed = spec.client.version().is_none()
+                let newer = !pinned
                     && server_version
                         .as_deref()
                         .and_then(|v| v.parse::<ApiVersion>().ok())
                         .is_some_and(|served| served > version);
-                if changed {
+                if newer {
                     info!(from = %version, "NetBackup serves a newer API version; negotiating again");
-                    return;
+                    return Watch::Upgraded;
                 }
             }
             Err(error) => warn!(%error, "ping failed"),
