@@ -8,3 +8,4 @@
 mod degradation;
 mod incremental;
 mod optional;
+mod upgrade;
