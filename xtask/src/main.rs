@@ -19,7 +19,8 @@ commands:
   test [--no-e2e-install]   fmt check, clippy -D warnings, prerequisites, all tests (incl. the
                             real-Prometheus end-to-end suite), rustdoc with warnings denied
   bench [--quick]           release-mode benchmarks against the simulator; writes target/bench/report.{json,md}
-  deny                      cargo-deny check (licenses, bans, advisories) when cargo-deny is installed
+  deny [--offline]          cargo-deny check (licenses, bans, sources, advisories) when cargo-deny is installed;
+                            --offline skips advisories, whose database is fetched from GitHub
 ";
 
 fn main() -> ExitCode {
@@ -27,7 +28,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
-        Some("deny") => deny(),
+        Some("deny") => deny(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -93,7 +94,7 @@ fn test(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-fn deny() -> Result<(), String> {
+fn deny(args: &[String]) -> Result<(), String> {
     let installed = Command::new("cargo")
         .args(["deny", "--version"])
         .output()
@@ -104,5 +105,13 @@ fn deny() -> Result<(), String> {
                 .to_owned(),
         );
     }
-    cargo("deny", &["deny", "check"], &[])
+    if args.iter().any(|a| a == "--offline") {
+        cargo(
+            "deny",
+            &["deny", "check", "licenses", "bans", "sources"],
+            &[],
+        )
+    } else {
+        cargo("deny", &["deny", "check"], &[])
+    }
 }
