@@ -52,7 +52,7 @@ impl Default for JobsSettings {
     fn default() -> Self {
         Self {
             window: SignedDuration::from_hours(1),
-            overlap: SignedDuration::from_secs(60),
+            overlap: SignedDuration::from_secs(10),
             slices: 8,
             full_resync_every: SignedDuration::from_hours(1),
             client_allowlist: None,

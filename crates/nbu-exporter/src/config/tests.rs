@@ -177,7 +177,7 @@ fn defaults_fill_every_optional_key() {
             storage_interval: Duration::from_secs(300),
             timeout: Duration::from_secs(50),
             full_resync_interval: Duration::from_secs(3600),
-            overlap: Duration::from_secs(120),
+            overlap: Duration::from_secs(10),
         }
     );
     let site = &config.sites[0];

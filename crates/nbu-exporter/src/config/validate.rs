@@ -32,7 +32,9 @@ const DEFAULT_JOBS_INTERVAL: Duration = Duration::from_secs(60);
 const DEFAULT_STORAGE_INTERVAL: Duration = Duration::from_secs(300);
 const MAX_DEFAULT_TIMEOUT: Duration = Duration::from_secs(50);
 const DEFAULT_FULL_RESYNC_INTERVAL: Duration = Duration::from_secs(3600);
-const DEFAULT_OVERLAP: Duration = Duration::from_secs(120);
+// The watermark is the server's own newest `lastUpdateTime`, so the overlap only covers updates that
+// commit late; every second of it is re-read on every poll.
+const DEFAULT_OVERLAP: Duration = Duration::from_secs(10);
 const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_NBU_PORT: u16 = 1556;
 const DEFAULT_NBU_URI: &str = "/netbackup";
