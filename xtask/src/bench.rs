@@ -127,8 +127,8 @@ const FULL: Plan = Plan {
     full_load_jobs: &[10_000, 100_000, 1_000_000],
     steady_jobs: 100_000,
     steady_interval: Duration::from_secs(20),
-    steady_changes: &[100, 1_000],
-    scrape_jobs: 20_000,
+    steady_changes: &[100, 1_000, 1_000],
+    scrape_jobs: 5_000,
     scrape_connections: 64,
     scrape_duration: Duration::from_secs(10),
 };
@@ -137,8 +137,8 @@ const QUICK: Plan = Plan {
     full_load_jobs: &[20_000],
     steady_jobs: 20_000,
     steady_interval: Duration::from_secs(6),
-    steady_changes: &[100, 1_000],
-    scrape_jobs: 20_000,
+    steady_changes: &[100, 1_000, 1_000],
+    scrape_jobs: 5_000,
     scrape_connections: 64,
     scrape_duration: Duration::from_secs(3),
 };
@@ -154,7 +154,6 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&work_dir);
     std::fs::create_dir_all(&work_dir)
         .map_err(|e| format!("cannot create {}: {e}", work_dir.display()))?;
-    let mut machine = Machine::detect();
     let mode = if options.quick { "quick" } else { "full" };
 
     let scenarios_run =
@@ -172,6 +171,7 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     // The two-minute budget of quick mode is for measuring; builds depend on what changed.
     let build_seconds = started.elapsed().as_secs_f64();
     let measuring = Instant::now();
+    let mut machine = Machine::detect();
     let micro = if options.runs("micro") {
         micro::run(options.quick, &target_dir)?
     } else {
@@ -236,6 +236,16 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     settings.insert("latency_ms", json!(options.latency_ms));
     settings.insert("slices", json!(options.slices));
     settings.insert("page_size", json!(100));
+    settings.insert("collector_overlap", json!("2m (default)"));
+    settings.insert(
+        "steady_jobs_interval_seconds",
+        json!(plan.steady_interval.as_secs()),
+    );
+    settings.insert("scrape_connections", json!(plan.scrape_connections));
+    settings.insert(
+        "scrape_seconds_per_encoding",
+        json!(plan.scrape_duration.as_secs()),
+    );
     settings.insert(
         "clock_ticks_per_second",
         json!(process::clock_ticks_per_second()),
@@ -304,8 +314,28 @@ fn targets(options: &Options, micro: &[Micro], scenarios: &[Scenario]) -> Vec<Ta
     };
     let of_kind = |kind: &'static str| scenarios.iter().filter(move |s| s.kind == kind);
 
-    let steady =
-        of_kind("incremental").find(|s| s.extra.get("jobs_to_change") == Some(&json!(1_000)));
+    // The last run with 1,000 changes: its predecessor changed 1,000 jobs too, inside the overlap,
+    // as at a sustained rate of change. An earlier one, after a quieter run, is shown for contrast.
+    let thousands: Vec<&Scenario> = of_kind("incremental")
+        .filter(|s| s.extra.get("jobs_to_change") == Some(&json!(1_000)))
+        .collect();
+    let steady = thousands.last().copied();
+    let mut steady_notes: Vec<String> = steady
+        .and_then(|s| quick_note(s.jobs, 100_000))
+        .into_iter()
+        .collect();
+    if let Some(s) = steady {
+        steady_notes.push(format!(
+            "{} jobs read (re-reads within the collector's overlap included)",
+            s.items
+        ));
+    }
+    if let (Some(first), true) = (thousands.first(), thousands.len() > 1) {
+        steady_notes.push(format!(
+            "{} requests when the run before changed only 100 jobs",
+            first.requests_to(JOBS_ENDPOINT)
+        ));
+    }
     let steady_target = Target {
         id: "steady_requests",
         description: "Steady state, 100k-job window, 1,000 changed jobs: /admin/jobs requests",
@@ -313,7 +343,7 @@ fn targets(options: &Options, micro: &[Micro], scenarios: &[Scenario]) -> Vec<Ta
         unit: "requests",
         at_least: false,
         measured: steady.map(|s| s.requests_to(JOBS_ENDPOINT) as f64),
-        note: steady.and_then(|s| quick_note(s.jobs, 100_000)),
+        note: Some(steady_notes.join("; ")).filter(|n| !n.is_empty()),
     };
 
     // The speed-up at 100k jobs, or at the largest window this run loaded.
@@ -433,25 +463,28 @@ fn targets(options: &Options, micro: &[Micro], scenarios: &[Scenario]) -> Vec<Ta
         measured: caused.map(|n| n as f64),
         note: None,
     };
+    // Each target with the parts of the run that measure it, to explain a missing measurement.
     let mut targets = vec![
-        steady_target,
-        slices_target,
-        decode_target,
-        rss_100k,
-        rss_1m,
-        scrape_target,
-        scrape_requests,
+        (steady_target, &["steady"][..]),
+        (slices_target, &["full-load"][..]),
+        (decode_target, &["micro"][..]),
+        (rss_100k, &["full-load", "steady"][..]),
+        (rss_1m, &["full-load"][..]),
+        (scrape_target, &["scrape"][..]),
+        (scrape_requests, &["scrape"][..]),
     ];
-    for target in &mut targets {
+    for (target, parts) in &mut targets {
         if target.measured.is_none() && target.note.is_none() {
-            target.note = Some(if options.quick {
-                "not part of quick mode".to_owned()
+            target.note = Some(if !parts.iter().any(|p| options.runs(p)) {
+                "not run (--only)".to_owned()
+            } else if options.quick {
+                "quick mode loads smaller windows".to_owned()
             } else {
-                "not run (see --only)".to_owned()
+                "no scenario produced it".to_owned()
             });
         }
     }
-    targets
+    targets.into_iter().map(|(target, _)| target).collect()
 }
 
 /// Where cargo puts build output: `CARGO_TARGET_DIR` or the workspace's `target`.

@@ -353,7 +353,9 @@ pub(crate) fn full_load(
 }
 
 /// Steady state: a full load of a `jobs`-job window, then for each of `changes`, that many job
-/// changes in the simulator and the next incremental run, measured alone.
+/// changes in the simulator and the next incremental run, measured alone. Runs are one jobs
+/// interval apart, well inside the collector's overlap (2 m by default): each run also reads again
+/// the jobs the previous batch changed, as it would at a sustained rate of change.
 pub(crate) fn steady_state(
     rig: &Rig,
     jobs: u64,
@@ -372,6 +374,7 @@ pub(crate) fn steady_state(
     let wait = jobs_interval * 2 + Duration::from_secs(30);
     let mut previous = exporter.wait_run("jobs", None, wait)?;
     let mut scenarios = Vec::new();
+    let mut before_this = "full load".to_owned();
     for &count in changes {
         let before = exporter.usage()?;
         // Reset then change right after a run finished: the next run is most of an interval away,
@@ -382,7 +385,10 @@ pub(crate) fn steady_state(
         let after = exporter.usage()?;
         let requests = sim.stats()?;
         let mut scenario = Scenario {
-            name: format!("incremental, {count} changed jobs in {}", short(jobs)),
+            name: format!(
+                "incremental, {count} changed in {} (after {before_this})",
+                short(jobs)
+            ),
             kind: "incremental",
             jobs,
             slices: Some(slices),
@@ -410,6 +416,7 @@ pub(crate) fn steady_state(
         );
         scenarios.push(scenario);
         previous = run;
+        before_this = format!("{count} changed");
     }
     Ok(scenarios)
 }
@@ -498,7 +505,9 @@ pub(crate) fn hammer(
                                         Err(error) => error,
                                     });
                                 }
-                                // A broken connection is replaced, as a scraper would.
+                                // A broken connection is replaced, as a scraper would, without
+                                // spinning if the exporter is gone.
+                                thread::sleep(Duration::from_millis(10));
                                 connection = Connection::open(addr);
                             }
                         }

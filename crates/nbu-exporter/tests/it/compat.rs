@@ -64,8 +64,9 @@ async fn a_single_server_go_config_with_env_file_runs_unchanged() {
     let exporter = Exporter::start_with(dir, config, port, &[]);
     // A single `nbuserver` is the site named after its host, as in the Go exporter.
     let metrics = exporter
-        .wait_for_metrics("site up", |m| {
+        .wait_for_metrics("site up with job families", |m| {
             m.value("nbu_up", &[("site", "127.0.0.1")]) == Some(1.0)
+                && !m.get("nbu_jobs_count").is_empty()
         })
         .await;
     assert!(!metrics.get("nbu_jobs_count").is_empty());

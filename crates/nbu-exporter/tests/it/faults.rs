@@ -30,9 +30,11 @@ async fn a_site_that_goes_down_is_reported_and_recovers_by_itself() {
     let sim = simulator(300).await;
     let address = sim.addr();
     let exporter = Exporter::start(&go_config(&sim, ""), &[]);
+    // Job families too: `nbu_up` is 1 as soon as any collector (storage) has succeeded.
     exporter
-        .wait_for_metrics("site up", |m| {
+        .wait_for_metrics("site up with job families", |m| {
             m.value("nbu_up", &[("site", "alpha")]) == Some(1.0)
+                && !m.get("nbu_jobs_count").is_empty()
         })
         .await;
 
