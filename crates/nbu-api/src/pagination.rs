@@ -19,9 +19,10 @@
 use std::collections::HashSet;
 
 use futures_util::Stream;
+use http::header::{DATE, HeaderMap};
 use serde::de::DeserializeOwned;
 
-use crate::client::{Call, Client};
+use crate::client::{Call, Client, decode};
 use crate::error::Error;
 use crate::models::{ListDocument, PaginationMeta, Resource};
 use crate::version::ApiVersion;
@@ -41,6 +42,16 @@ pub struct Page<T> {
     pub index: u32,
     /// `meta.pagination` as the server sent it.
     pub pagination: Option<PaginationMeta>,
+    /// When the server answered with this page, from the response's `Date` header (RFC 9110
+    /// IMF-fixdate, e.g. `Sun, 06 Nov 1994 08:49:37 GMT`); `None` when the header is absent or
+    /// unreadable.
+    ///
+    /// It exists for incremental collection: the server's clock is the safe watermark for
+    /// "everything updated before this instant has been seen". The newest timestamp in the data
+    /// misses records updated between it and the request, and the local clock may be skewed
+    /// from the server's, which would skip records or read them twice. The header has a
+    /// resolution of one second, so a watermark taken from it should be used inclusively.
+    pub server_time: Option<jiff::Timestamp>,
 }
 
 impl<T> Page<T> {
@@ -206,6 +217,20 @@ fn offset_has_more(p: &PaginationMeta, offset: u64, next_offset: u64, full_page:
     full_page
 }
 
+/// The instant in the `Date` header, if there is exactly one and it reads as an HTTP date.
+/// Never an error: the page is good without it.
+fn server_time(headers: &HeaderMap) -> Option<jiff::Timestamp> {
+    let mut dates = headers.get_all(DATE).iter();
+    let (Some(date), None) = (dates.next(), dates.next()) else {
+        return None;
+    };
+    // RFC 9110's IMF-fixdate is a subset of RFC 2822's date-time; the parser also checks that
+    // the weekday matches the date, so a garbled header is rejected rather than misread.
+    jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(date.as_bytes())
+        .ok()
+}
+
 /// The `page[after]` value of a `next` link.
 fn cursor_from_href(href: &str) -> Option<String> {
     let url = url::Url::parse(href)
@@ -339,7 +364,10 @@ where
             .version(version)
             .query(walk.spec.query(&position))
             .page(walk.index);
-        let doc: ListDocument<Resource<A>> = walk.client.json(call).await?;
+        let answer = walk.client.send(call).await?;
+        let server_time = server_time(&answer.headers);
+        let doc: ListDocument<Resource<A>> =
+            decode(&answer.body, walk.spec.endpoint, Some(version))?;
         walk.check_offset_page(&position, &doc.data, version)?;
         let next = walk.spec.next_position(&position, &doc);
         walk.advance(next, version);
@@ -352,6 +380,7 @@ where
                 .unwrap_or(false),
             index: walk.index,
             pagination,
+            server_time,
             items: doc.data,
         };
         walk.index = walk.index.saturating_add(1);
@@ -399,6 +428,40 @@ mod tests {
         );
         let empty = doc(json!({"data": [], "meta": {"pagination": {"next": "c9"}}}));
         assert_eq!(spec.next_position(&Position::First, &empty), None);
+    }
+
+    fn date_headers(values: &[&'static str]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(DATE, http::HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[test]
+    fn server_time_reads_one_http_date_and_nothing_else() {
+        let expected: jiff::Timestamp = "1994-11-06T08:49:37Z"
+            .parse()
+            .unwrap_or_else(|e| panic!("bad test instant: {e}"));
+        assert_eq!(
+            server_time(&date_headers(&["Sun, 06 Nov 1994 08:49:37 GMT"])),
+            Some(expected)
+        );
+        assert_eq!(server_time(&date_headers(&[])), None);
+        assert_eq!(server_time(&date_headers(&["yesterday"])), None);
+        // Wrong weekday for the date: garbled, not trusted.
+        assert_eq!(
+            server_time(&date_headers(&["Mon, 06 Nov 1994 08:49:37 GMT"])),
+            None
+        );
+        // Two different dates: no way to tell which is right.
+        assert_eq!(
+            server_time(&date_headers(&[
+                "Sun, 06 Nov 1994 08:49:37 GMT",
+                "Sun, 06 Nov 1994 08:49:38 GMT"
+            ])),
+            None
+        );
     }
 
     #[test]

@@ -39,7 +39,8 @@ pub struct JobsSettings {
     /// How far before the watermark an incremental run starts, to catch jobs whose update landed
     /// while the previous run was reading.
     pub overlap: SignedDuration,
-    /// Time slices walked in parallel during a full load.
+    /// Requests in flight during a full load. The window is cut into
+    /// `slices × SLICES_PER_STREAM` time slices, walked `slices` at a time.
     pub slices: usize,
     /// How often a full load replaces incremental runs, to heal anything missed.
     pub full_resync_every: SignedDuration,
@@ -69,6 +70,11 @@ impl JobsSettings {
         }
     }
 }
+
+/// Time slices per concurrent request of a full load. Jobs bunch up in backup windows: with as
+/// many slices as requests in flight, the busiest slice (a fifth of the jobs in a nightly window)
+/// would bound the whole load; smaller slices let the other streams take over the rest.
+pub const SLICES_PER_STREAM: usize = 4;
 
 /// The job type of backups (`jobType`), the one the last-successful-backup family follows.
 const BACKUP: &str = "BACKUP";
@@ -167,7 +173,11 @@ impl JobsCollector {
     /// A full load: `[now − window, now)` cut into equal slices, the last one open-ended so that a
     /// job stamped after our clock (server clock ahead) is not lost, plus the unfinished jobs.
     fn plan_full_load(&self, state: &State, now: Timestamp) -> FullLoad {
-        let count = self.settings.slices.max(1);
+        let count = self
+            .settings
+            .slices
+            .max(1)
+            .saturating_mul(SLICES_PER_STREAM);
         let from = now
             .checked_sub(self.settings.window)
             .unwrap_or(Timestamp::MIN);
@@ -227,8 +237,8 @@ impl JobsCollector {
                 )
             })
             .collect();
-        let parallel = streams.len();
-        let mut pages = stream::iter(streams).flatten_unordered(parallel);
+        // Streams start lazily: at most `slices` of them have a request in flight.
+        let mut pages = stream::iter(streams).flatten_unordered(self.settings.slices.max(1));
         let (mut requests, mut items) = (0_u64, 0_u64);
         while let Some((index, page)) = pages.try_next().await? {
             requests += 1;

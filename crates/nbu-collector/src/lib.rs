@@ -28,7 +28,7 @@ mod tape;
 pub use alerts::AlertsCollector;
 pub use catalog::CatalogCollector;
 pub use collector::{CollectContext, CollectError, Collected, Collector};
-pub use jobs::{JobsCollector, JobsSettings};
+pub use jobs::{JobsCollector, JobsSettings, SLICES_PER_STREAM};
 pub use malware::MalwareCollector;
 pub use poller::{CollectorFactory, ScheduledCollector, SitePoller, SiteSpec};
 pub use publisher::{CollectorStatus, Publisher, SiteStatus, Snapshot};
