@@ -11,8 +11,9 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
-use nbu_api::models::{self, Job, ListDocument, Resource};
-use nbu_metrics::{FamilySet, JobObservation, JobState, JobWindow, kilobytes_to_bytes};
+use nbu_api::models::{Job, ListDocument, Resource};
+use nbu_collector::job_observation;
+use nbu_metrics::{FamilySet, JobWindow};
 
 const PAGE_SIZE: usize = 100;
 const PAGES: usize = 100;
@@ -99,38 +100,6 @@ fn page_bodies() -> Vec<Vec<u8>> {
         .collect()
 }
 
-/// The collector's mapping from the API model to the metrics model, rebuilt from public API (the
-/// collector's own is private). It must stay field for field what `nbu-collector` does.
-fn observation(job: &Resource<Job>) -> Option<JobObservation> {
-    let attributes = &job.attributes;
-    let job_id = attributes.job_id.or_else(|| job.id.parse().ok())?;
-    let state = match &attributes.state {
-        Some(models::JobState::Queued) => JobState::Queued,
-        Some(models::JobState::Active) => JobState::Active,
-        Some(models::JobState::Requeued) => JobState::Requeued,
-        Some(models::JobState::Done) => JobState::Done,
-        Some(models::JobState::Suspended) => JobState::Suspended,
-        Some(models::JobState::Incomplete) => JobState::Incomplete,
-        Some(other) => JobState::parse(other.as_str()),
-        None => JobState::Other(String::new()),
-    };
-    let mut observation = JobObservation::new(job_id, state);
-    observation.action = attributes.job_type.clone().unwrap_or_default();
-    observation.policy_type = attributes.policy_type.clone().unwrap_or_default();
-    observation.policy_name = attributes.policy_name.clone().unwrap_or_default();
-    observation.client = attributes.client_name.clone().unwrap_or_default();
-    observation.status = attributes.status;
-    observation.queue_reason = attributes.job_queue_reason.map(|code| code.to_string());
-    observation.start_time = attributes.start_time;
-    observation.end_time = attributes.end_time;
-    observation.last_update = attributes.last_update_time;
-    observation.elapsed = attributes.elapsed_time;
-    observation.bytes = attributes.kilobytes_transferred.map(kilobytes_to_bytes);
-    observation.files = attributes.number_of_files;
-    observation.dedup_ratio = attributes.dedup_ratio;
-    Some(observation)
-}
-
 /// One full load: every page decoded, mapped and upserted, then the families the snapshot needs.
 fn full_load(pages: &[Vec<u8>], now: Timestamp) -> FamilySet {
     let mut window = JobWindow::new(WINDOW);
@@ -139,7 +108,7 @@ fn full_load(pages: &[Vec<u8>], now: Timestamp) -> FamilySet {
             continue;
         };
         for job in &page.data {
-            if let Some(observation) = observation(job) {
+            if let Some(observation) = job_observation(job) {
                 window.upsert(&observation);
             }
         }
@@ -154,7 +123,7 @@ fn check(pages: &[Vec<u8>]) {
     let mut jobs = 0;
     for (index, body) in pages.iter().enumerate() {
         match serde_json::from_slice::<JobsPage>(body) {
-            Ok(page) => jobs += page.data.iter().filter_map(observation).count(),
+            Ok(page) => jobs += page.data.iter().filter_map(job_observation).count(),
             Err(error) => panic!("synthetic page {index} does not decode: {error}"),
         }
     }

@@ -30,6 +30,7 @@ pub use catalog::CatalogCollector;
 pub use collector::{CollectContext, CollectError, Collected, Collector};
 pub use jobs::{JobsCollector, JobsSettings, SLICES_PER_STREAM};
 pub use malware::MalwareCollector;
+pub use map::job_observation;
 pub use poller::{CollectorFactory, ScheduledCollector, SitePoller, SiteSpec};
 pub use publisher::{CollectorStatus, Publisher, SiteStatus, Snapshot};
 pub use slo::SloCollector;

@@ -12,7 +12,8 @@ use nbu_metrics::{
 };
 
 /// The observation of one job, or `None` for a job without an id (it could not be tracked).
-pub(crate) fn job_observation(job: &Resource<models::Job>) -> Option<JobObservation> {
+/// Public so that benchmarks measure exactly the mapping the collector performs.
+pub fn job_observation(job: &Resource<models::Job>) -> Option<JobObservation> {
     let job_id = job.job_id.or_else(|| job.id.parse().ok())?;
     let state = job
         .state

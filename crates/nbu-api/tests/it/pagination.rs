@@ -349,3 +349,85 @@ async fn an_offset_listing_without_count_whose_server_ignores_the_offset_ends_wi
     assert!(reason.contains("server ignored page[offset]"), "{reason}");
     assert_eq!(client.requests_sent(), 2);
 }
+
+/// The pages of a one-page job listing from `server`.
+async fn one_jobs_page(
+    client: &Client,
+) -> nbu_api::Page<nbu_api::models::Resource<nbu_api::models::Job>> {
+    let mut walked = pages(client.jobs(&JobsQuery::new())).await.unwrap();
+    assert_eq!(walked.len(), 1);
+    walked.remove(0)
+}
+
+#[tokio::test]
+async fn server_time_comes_from_the_date_header() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/netbackup/admin/jobs"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("Date", "Sun, 06 Nov 1994 08:49:37 GMT")
+                .set_body_json(jobs_page(0..3, None)),
+        )
+        .mount(&server)
+        .await;
+    let page = one_jobs_page(&client(&server)).await;
+    let expected: jiff::Timestamp = "1994-11-06T08:49:37Z".parse().unwrap();
+    assert_eq!(page.server_time, Some(expected));
+    assert_eq!(page.len(), 3);
+}
+
+#[tokio::test]
+async fn unreadable_date_header_gives_no_server_time() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/netbackup/admin/jobs"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("Date", "not a date")
+                .set_body_json(jobs_page(0..3, None)),
+        )
+        .mount(&server)
+        .await;
+    let page = one_jobs_page(&client(&server)).await;
+    assert_eq!(page.server_time, None);
+    assert_eq!(page.len(), 3);
+}
+
+/// wiremock (hyper) adds a `Date` header to every response that lacks one, so a server that
+/// sends none has to be written by hand: it answers one request on loopback, then closes.
+#[tokio::test]
+async fn missing_date_header_gives_no_server_time() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let answer = tokio::spawn(async move {
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = Vec::new();
+        let mut buffer = [0_u8; 1024];
+        while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+            let read = socket.read(&mut buffer).await.unwrap();
+            assert_ne!(read, 0, "client closed before ending its request");
+            request.extend_from_slice(&buffer[..read]);
+        }
+        let body = jobs_page(0..3, None).to_string();
+        let response = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/vnd.netbackup+json;version=14.0\r\n\
+             content-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        socket.write_all(response.as_bytes()).await.unwrap();
+        socket.shutdown().await.unwrap();
+    });
+    let client = Client::builder(&format!("http://{address}/netbackup"))
+        .api_key(crate::support::KEY)
+        .version(nbu_api::ApiVersion::V14_0)
+        .without_rate_limit()
+        .build()
+        .unwrap();
+    let page = one_jobs_page(&client).await;
+    answer.await.unwrap();
+    assert_eq!(page.server_time, None);
+    assert_eq!(page.len(), 3);
+}

@@ -81,3 +81,26 @@ async fn logs_in_with_user_and_password() {
     let error = wrong.negotiate().await.unwrap_err();
     assert!(error.is_unauthorized(), "{error:?}");
 }
+
+/// The simulator is a hyper server, which stamps every response with a `Date` header: the
+/// clock a collector would use as its watermark.
+#[tokio::test]
+async fn pages_carry_the_simulator_clock() {
+    let sim = Server::builder().api_key("k").spawn().await.unwrap();
+    let client = Client::builder(sim.base_url())
+        .api_key("k")
+        .version(ApiVersion::V14_0)
+        .build()
+        .unwrap();
+    let walked = pages(client.jobs(&JobsQuery::new())).await.unwrap();
+    let now = jiff::Timestamp::now();
+    assert!(!walked.is_empty());
+    for page in walked {
+        let server_time = page.server_time.unwrap();
+        let skew = now.duration_since(server_time).abs();
+        assert!(
+            skew <= jiff::SignedDuration::from_secs(5),
+            "server time {server_time} is {skew:?} away from now {now}"
+        );
+    }
+}
