@@ -350,11 +350,13 @@ async fn an_offset_listing_without_count_whose_server_ignores_the_offset_ends_wi
     assert_eq!(client.requests_sent(), 2);
 }
 
-/// The pages of a one-page job listing from `server`.
+/// The only page of a one-page job listing.
 async fn one_jobs_page(
     client: &Client,
 ) -> nbu_api::Page<nbu_api::models::Resource<nbu_api::models::Job>> {
-    let mut walked = pages(client.jobs(&JobsQuery::new())).await.unwrap();
+    let mut walked = pages(client.jobs(&JobsQuery::new()))
+        .await
+        .unwrap_or_else(|error| panic!("listing failed: {error}"));
     assert_eq!(walked.len(), 1);
     walked.remove(0)
 }
