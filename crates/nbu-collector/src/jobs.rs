@@ -2,9 +2,10 @@
 //!
 //! The first run (and a periodic full re-sync) loads every job updated within the window, split into
 //! time slices walked in parallel, plus every job not yet done, however old its last update. Later
-//! runs ask only for jobs updated since the watermark (the newest `lastUpdateTime` seen, i.e. the
-//! server's clock) minus an overlap, and upsert them: API load follows the rate of change, not the
-//! size of the window.
+//! runs ask only for jobs updated since the watermark minus an overlap, and upsert them: API load
+//! follows the rate of change, not the size of the window. The watermark is the server's clock
+//! (the HTTP `Date`) when the previous walk began, or, from a server that sends no `Date`, the
+//! newest `lastUpdateTime` read; never the exporter's clock.
 //!
 //! A full load remembers how far each slice has been read, so one that outlasts the collection
 //! timeout continues where it stopped on the next run instead of starting over. When it completes,
@@ -115,7 +116,10 @@ impl Slice {
 struct FullLoad {
     started: Timestamp,
     slices: Vec<Slice>,
-    /// The newest plausible `lastUpdateTime` read so far.
+    /// The server's clock when the load began (the earliest `Date` of its pages).
+    server_start: Option<Timestamp>,
+    /// The newest plausible `lastUpdateTime` read so far: the watermark when the server sends no
+    /// `Date`.
     newest: Option<Timestamp>,
     /// Unfinished jobs of the window when the load began that it has not read yet.
     unconfirmed: BTreeSet<i64>,
@@ -200,6 +204,7 @@ impl JobsCollector {
         FullLoad {
             started: now,
             slices,
+            server_start: None,
             newest: None,
             unconfirmed: state.window.unfinished_job_ids().collect(),
         }
@@ -242,6 +247,10 @@ impl JobsCollector {
         let (mut requests, mut items) = (0_u64, 0_u64);
         while let Some((index, page)) = pages.try_next().await? {
             requests += 1;
+            load.server_start = match (load.server_start, page.server_time) {
+                (Some(known), Some(time)) => Some(known.min(time)),
+                (known, time) => known.or(time),
+            };
             for job in &page.items {
                 items += 1;
                 let Some(observation) = job_observation(job) else {
@@ -264,7 +273,10 @@ impl JobsCollector {
             for job_id in load.unconfirmed {
                 window.remove(job_id, now);
             }
-            state.watermark = load.newest.or(load.slices.first().and_then(|s| s.from));
+            state.watermark = load
+                .server_start
+                .or(load.newest)
+                .or(load.slices.first().and_then(|s| s.from));
             state.last_full_load = Some(load.started);
         }
         Ok((requests, items))
@@ -286,8 +298,10 @@ impl JobsCollector {
         );
         let (mut requests, mut items) = (0_u64, 0_u64);
         let mut newest = state.watermark;
+        let mut server_start = None;
         while let Some(page) = pages.try_next().await? {
             requests += 1;
+            server_start = server_start.or(page.server_time);
             for job in &page.items {
                 items += 1;
                 let Some(observation) = job_observation(job) else {
@@ -299,8 +313,10 @@ impl JobsCollector {
                 state.window.upsert(&observation);
             }
         }
-        // Only a run that read everything may move the watermark: a cut-off run is redone.
-        state.watermark = newest;
+        // Only a run that read everything may move the watermark: a cut-off run is redone. The
+        // server's clock when the walk began is the safe watermark: everything updated before it
+        // has been read, and a change already read is not read again by the next run.
+        state.watermark = server_start.or(newest);
         Ok((requests, items))
     }
 
