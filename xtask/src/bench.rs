@@ -236,7 +236,10 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
     settings.insert("latency_ms", json!(options.latency_ms));
     settings.insert("slices", json!(options.slices));
     settings.insert("page_size", json!(100));
-    settings.insert("collector_overlap", json!("2m (default)"));
+    settings.insert(
+        "collector_overlap",
+        json!("the exporter's default (docs/configuration.md)"),
+    );
     settings.insert(
         "steady_jobs_interval_seconds",
         json!(plan.steady_interval.as_secs()),

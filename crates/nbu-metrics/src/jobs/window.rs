@@ -175,6 +175,13 @@ impl JobWindow {
         self.window = clamp_window(window);
     }
 
+    /// Makes room for `jobs` records in all, when the caller knows roughly how many are coming:
+    /// growing a large map step by step briefly holds the old and the new table at once.
+    pub fn reserve_for(&mut self, jobs: usize) {
+        self.records
+            .reserve(jobs.saturating_sub(self.records.len()));
+    }
+
     /// How many jobs the store holds.
     pub fn len(&self) -> usize {
         self.records.len()
