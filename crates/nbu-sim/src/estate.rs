@@ -243,24 +243,31 @@ pub(crate) fn stays_incomplete(seed: u64, id: u32, status: u16) -> bool {
     status >= 2 && hash3(seed, salt::INCOMPLETE, u64::from(id)).is_multiple_of(25)
 }
 
+/// Ends `job` at `at` with the results of `outcome`: DONE, or INCOMPLETE for some failures. Both
+/// the generated history and live mode finish jobs this way.
+pub(crate) fn finish(seed: u64, job: &mut Job, outcome: &Outcome, at: u32) {
+    job.state = if stays_incomplete(seed, job.id, outcome.status) {
+        vocab::STATE_INCOMPLETE
+    } else {
+        vocab::STATE_DONE
+    };
+    job.end = at;
+    job.last_update = at;
+    job.status = outcome.status;
+    job.kilobytes = outcome.kilobytes;
+    job.files = outcome.files;
+    job.dedup_permille = outcome.dedup_permille;
+    job.percent = 100;
+    job.queue_reason = 0;
+}
+
 /// Places job `job` on the timeline at `now`: queued, active (with partial progress) or finished.
 pub(crate) fn settle(tables: &Tables, job: &mut Job, outcome: &Outcome, now: u32) {
     let run_start = job.start.saturating_add(outcome.queue_secs);
     let run_end = run_start.saturating_add(outcome.duration.max(1));
     job.dedup_permille = outcome.dedup_permille;
     if run_end <= now {
-        job.state = if stays_incomplete(tables.seed, job.id, outcome.status) {
-            vocab::STATE_INCOMPLETE
-        } else {
-            vocab::STATE_DONE
-        };
-        job.end = run_end;
-        job.last_update = run_end;
-        job.status = outcome.status;
-        job.kilobytes = outcome.kilobytes;
-        job.files = outcome.files;
-        job.percent = 100;
-        job.queue_reason = 0;
+        finish(tables.seed, job, outcome, run_end);
     } else if run_start > now {
         job.state = vocab::STATE_QUEUED;
         job.end = 0;

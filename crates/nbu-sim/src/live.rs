@@ -158,20 +158,8 @@ impl Estate {
                 });
             }
             vocab::STATE_ACTIVE if finish => {
-                self.jobs.update(id, |job| {
-                    job.state = if estate::stays_incomplete(seed, id, plan.status) {
-                        vocab::STATE_INCOMPLETE
-                    } else {
-                        vocab::STATE_DONE
-                    };
-                    job.end = now;
-                    job.last_update = now;
-                    job.status = plan.status;
-                    job.kilobytes = plan.kilobytes;
-                    job.files = plan.files;
-                    job.dedup_permille = plan.dedup_permille;
-                    job.percent = 100;
-                });
+                self.jobs
+                    .update(id, |job| estate::finish(seed, job, &plan, now));
                 if plan.status >= 2
                     && let Some(finished) = self.jobs.get(u64::from(id))
                 {
