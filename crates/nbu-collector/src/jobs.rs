@@ -77,6 +77,9 @@ impl JobsSettings {
 /// would bound the whole load; smaller slices let the other streams take over the rest.
 pub const SLICES_PER_STREAM: usize = 4;
 
+/// Jobs in one page of `GET /admin/jobs` (the documented maximum, which the client asks for).
+const JOBS_PAGE: u64 = 100;
+
 /// The job type of backups (`jobType`), the one the last-successful-backup family follows.
 const BACKUP: &str = "BACKUP";
 
@@ -92,6 +95,8 @@ struct Slice {
     to: Option<Timestamp>,
     /// Jobs not yet done, whatever their age.
     unfinished_only: bool,
+    /// Read to its end: a resumed load skips it.
+    done: bool,
 }
 
 impl Slice {
@@ -123,8 +128,6 @@ struct FullLoad {
     newest: Option<Timestamp>,
     /// Unfinished jobs of the window when the load began that it has not read yet.
     unconfirmed: BTreeSet<i64>,
-    /// Whether the window has been sized for this load yet.
-    sized: bool,
 }
 
 struct State {
@@ -178,12 +181,22 @@ impl JobsCollector {
 
     /// A full load: `[now − window, now)` cut into equal slices, the last one open-ended so that a
     /// job stamped after our clock (server clock ahead) is not lost, plus the unfinished jobs.
-    fn plan_full_load(&self, state: &State, now: Timestamp) -> FullLoad {
+    fn plan_full_load(
+        &self,
+        state: &State,
+        now: Timestamp,
+        expected_jobs: Option<u64>,
+    ) -> FullLoad {
+        // Never more slices than pages: each slice costs at least one request of its own.
+        let pages = expected_jobs.map_or(usize::MAX, |jobs| {
+            usize::try_from(jobs.div_ceil(JOBS_PAGE)).unwrap_or(usize::MAX)
+        });
         let count = self
             .settings
             .slices
             .max(1)
-            .saturating_mul(SLICES_PER_STREAM);
+            .saturating_mul(SLICES_PER_STREAM)
+            .min(pages.max(1));
         let from = now
             .checked_sub(self.settings.window)
             .unwrap_or(Timestamp::MIN);
@@ -195,6 +208,7 @@ impl JobsCollector {
                     from: Some(start),
                     to: (i + 1 < count).then(|| start + step),
                     unfinished_only: false,
+                    done: false,
                 }
             })
             .collect();
@@ -202,6 +216,7 @@ impl JobsCollector {
             from: None,
             to: None,
             unfinished_only: true,
+            done: false,
         });
         FullLoad {
             started: now,
@@ -209,7 +224,6 @@ impl JobsCollector {
             server_start: None,
             newest: None,
             unconfirmed: state.window.unfinished_job_ids().collect(),
-            sized: false,
         }
     }
 
@@ -234,28 +248,19 @@ impl JobsCollector {
             return Ok((0, 0));
         };
         let mut requests = 0_u64;
-        if !load.sized {
-            // One count request saves a peak of twice the window's memory on a large estate.
-            let since = load.slices.first().and_then(|slice| slice.from);
-            let filter = since.map(|from| Filter::ge("lastUpdateTime", from));
-            match self.client.jobs_count(filter.as_ref()).await {
-                Ok(count) => window.reserve_for(usize::try_from(count).unwrap_or(usize::MAX)),
-                Err(error) => {
-                    debug!(%error, "job count unavailable; the window grows as jobs arrive")
-                }
-            }
-            requests += 1;
-            load.sized = true;
-        }
         let streams: Vec<_> = load
             .slices
             .iter()
             .enumerate()
+            .filter(|(_, slice)| !slice.done)
             .map(|(index, slice)| {
+                // `None` marks the end of a slice, so that a resumed load skips it.
+                let end = stream::once(async move { Ok((index, None)) });
                 Box::pin(
                     self.client
                         .jobs(&slice.query())
-                        .map_ok(move |page| (index, page)),
+                        .map_ok(move |page| (index, Some(page)))
+                        .chain(end),
                 )
             })
             .collect();
@@ -263,6 +268,12 @@ impl JobsCollector {
         let mut pages = stream::iter(streams).flatten_unordered(self.settings.slices.max(1));
         let mut items = 0_u64;
         while let Some((index, page)) = pages.try_next().await? {
+            let Some(page) = page else {
+                if let Some(slice) = load.slices.get_mut(index) {
+                    slice.done = true;
+                }
+                continue;
+            };
             requests += 1;
             load.server_start = match (load.server_start, page.server_time) {
                 (Some(known), Some(time)) => Some(known.min(time)),
@@ -432,16 +443,40 @@ impl Collector for JobsCollector {
         // Runs of one collector never overlap; holding the lock across awaits is the point.
         let mut state = self.state.lock().await;
         let now = ctx.now;
+        let mut requests = 0;
         if state.full_load.is_none() && self.full_load_due(&state, now) {
-            let load = self.plan_full_load(&state, now);
+            // One count request sizes the window (no rehashing peak on a large estate) and the
+            // slices (never more than pages).
+            let since = now
+                .checked_sub(self.settings.window)
+                .unwrap_or(Timestamp::MIN);
+            let expected = match self
+                .client
+                .jobs_count(Some(&Filter::ge("lastUpdateTime", since)))
+                .await
+            {
+                Ok(count) => Some(count),
+                Err(error) => {
+                    debug!(%error, "job count unavailable; slicing the window blind");
+                    None
+                }
+            };
+            requests += 1;
+            if let Some(count) = expected {
+                state
+                    .window
+                    .reserve_for(usize::try_from(count).unwrap_or(usize::MAX));
+            }
+            let load = self.plan_full_load(&state, now, expected);
             state.full_load = Some(load);
         }
         let full = state.full_load.is_some();
-        let (mut requests, items) = if full {
+        let (read_requests, items) = if full {
             self.continue_full_load(&mut state, now).await?
         } else {
             self.incremental(&mut state, now).await?
         };
+        requests += read_requests;
         if full && let Some(clients) = &self.settings.client_allowlist {
             requests += self
                 .refresh_client_backups(clients, &mut state.client_backups)
