@@ -153,14 +153,15 @@ fn unit(seed: u64, salt: u64, id: u32) -> f64 {
 }
 
 /// The outcome of job `id` given what it is.
-pub(crate) fn outcome(
-    tables: &Tables,
-    id: u32,
-    job_type: u8,
-    policy: u16,
-    schedule: u8,
-    storage_unit: u16,
-) -> Outcome {
+pub(crate) fn outcome(tables: &Tables, job: &Job) -> Outcome {
+    let Job {
+        id,
+        job_type,
+        policy,
+        schedule,
+        storage_unit,
+        ..
+    } = *job;
     let seed = tables.seed;
     let workload = tables.policies.get(usize::from(policy)).map(|p| p.workload);
     let full_kb = workload.map_or(20.0, |w| f64::from(w.full_gib)) * 1024.0 * 1024.0;
@@ -547,14 +548,7 @@ fn generate_jobs(
             let parent_id = store.next_id();
             if streams == 0 {
                 let mut job = make(parent_id, t, vocab::JT_BACKUP, 0);
-                let outcome = outcome(
-                    tables,
-                    job.id,
-                    job.job_type,
-                    job.policy,
-                    job.schedule,
-                    job.storage_unit,
-                );
+                let outcome = outcome(tables, &job);
                 settle(tables, &mut job, &outcome, now);
                 job.attempt = if job.status >= 2 && rng.chance(0.3) {
                     2
@@ -578,14 +572,7 @@ fn generate_jobs(
                     job_type,
                     parent_id,
                 );
-                let mut outcome = outcome(
-                    tables,
-                    child.id,
-                    child.job_type,
-                    child.policy,
-                    child.schedule,
-                    child.storage_unit,
-                );
+                let mut outcome = outcome(tables, &child);
                 outcome.queue_secs = 0;
                 settle(tables, &mut child, &outcome, now);
                 children.push(child);
@@ -659,14 +646,7 @@ fn generate_jobs(
             .storage_units
             .get(usize::from(job.storage_unit))
             .map_or(0, |s| s.media_server);
-        let outcome = outcome(
-            tables,
-            job.id,
-            job.job_type,
-            job.policy,
-            job.schedule,
-            job.storage_unit,
-        );
+        let outcome = outcome(tables, &job);
         settle(tables, &mut job, &outcome, now);
         store.push(job);
         i += 1;

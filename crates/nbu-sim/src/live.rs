@@ -61,14 +61,7 @@ impl Estate {
             if job.children > 0 || changed.contains(&id) {
                 continue;
             }
-            let plan = estate::outcome(
-                &self.tables,
-                job.id,
-                job.job_type,
-                job.policy,
-                job.schedule,
-                job.storage_unit,
-            );
+            let plan = estate::outcome(&self.tables, &job);
             let run_start = job.start.saturating_add(plan.queue_secs);
             let due = match job.state {
                 vocab::STATE_QUEUED => now >= run_start,
@@ -116,14 +109,7 @@ impl Estate {
                 job.job_type = vocab::JT_DBBACKUP;
             }
         }
-        let plan = estate::outcome(
-            &self.tables,
-            id,
-            job.job_type,
-            job.policy,
-            job.schedule,
-            job.storage_unit,
-        );
+        let plan = estate::outcome(&self.tables, &job);
         if plan.queue_secs > 0 {
             job.state = vocab::STATE_QUEUED;
             job.queue_reason = plan.queue_reason;
@@ -140,14 +126,7 @@ impl Estate {
         let Some(job) = self.jobs.get(u64::from(id)).copied() else {
             return;
         };
-        let plan = estate::outcome(
-            &self.tables,
-            job.id,
-            job.job_type,
-            job.policy,
-            job.schedule,
-            job.storage_unit,
-        );
+        let plan = estate::outcome(&self.tables, &job);
         let seed = self.tables.seed;
         match job.state {
             vocab::STATE_QUEUED => {
