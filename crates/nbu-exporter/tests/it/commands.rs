@@ -1,9 +1,17 @@
 //! The other commands: `once`, `demo`, and `check --connect` over TLS.
 
 use std::process::Command;
-use std::time::Duration;
 
 use crate::harness::{Exporter, Metrics, free_port, go_config, simulator};
+
+/// Runs `nbu-exporter check --connect` on `config`.
+pub(crate) fn check_connect(config: &std::path::Path) -> std::process::Output {
+    exporter()
+        .args(["check", "--connect", "--config"])
+        .arg(config)
+        .output()
+        .expect("run nbu-exporter check")
+}
 
 fn exporter() -> Command {
     Command::new(env!("CARGO_BIN_EXE_nbu-exporter"))
@@ -111,11 +119,7 @@ async fn check_connect_trusts_a_ca_file_and_refuses_an_unknown_certificate() {
     let config = dir.path().join("config.yaml");
 
     std::fs::write(&config, yaml("    caFile: sim-ca.pem\n")).unwrap();
-    let trusted = exporter()
-        .args(["check", "--connect", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
+    let trusted = check_connect(&config);
     let report = String::from_utf8_lossy(&trusted.stdout);
     assert!(
         trusted.status.success(),
@@ -128,16 +132,11 @@ async fn check_connect_trusts_a_ca_file_and_refuses_an_unknown_certificate() {
     );
 
     std::fs::write(&config, yaml("")).unwrap();
-    let refused = exporter()
-        .args(["check", "--connect", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
+    let refused = check_connect(&config);
     let report = String::from_utf8_lossy(&refused.stdout);
     assert_eq!(refused.status.code(), Some(1), "{report}");
     assert!(
         report.contains("FAILED") && report.to_lowercase().contains("certificate"),
         "{report}"
     );
-    tokio::time::sleep(Duration::from_millis(10)).await;
 }

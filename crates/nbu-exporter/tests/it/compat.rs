@@ -1,7 +1,5 @@
 //! The Go exporter's configuration files, unchanged, run against the simulator.
 
-use std::process::Command;
-
 use crate::harness::{Exporter, simulator};
 
 /// The single-server form, with every value the Go documentation puts in the environment.
@@ -41,11 +39,7 @@ async fn a_single_server_go_config_with_env_file_runs_unchanged() {
     )
     .unwrap();
 
-    let check = Command::new(env!("CARGO_BIN_EXE_nbu-exporter"))
-        .args(["check", "--connect", "--config"])
-        .arg(&config)
-        .output()
-        .unwrap();
+    let check = crate::commands::check_connect(&config);
     let report = String::from_utf8_lossy(&check.stdout);
     assert!(
         check.status.success(),
