@@ -258,6 +258,9 @@ pub(crate) async fn serve(
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
+    // Stamped before the estate is read, so that a change made while this request is served
+    // carries a time no earlier than the page's `Date`.
+    let date = http_date(shared.clock.timestamp());
     let current = shared.release.api_version();
     let early = match plan.action {
         Action::Close => {
@@ -319,9 +322,20 @@ pub(crate) async fn serve(
             _ => response,
         };
     }
+    if let Ok(date) = header::HeaderValue::from_str(&date) {
+        response.headers_mut().insert(header::DATE, date);
+    }
     lock(&shared.stats).record_status(&key, response.status().as_u16());
     tracing::debug!(%method, %path, status = response.status().as_u16(), "request");
     Ok(response)
+}
+
+/// `at` as an HTTP date (RFC 9110 IMF-fixdate), read from the simulator's clock rather than the
+/// wall clock hyper would use: with a fixed `now` the two are years apart.
+fn http_date(at: jiff::Timestamp) -> String {
+    jiff::fmt::rfc2822::DateTimePrinter::new()
+        .timestamp_to_rfc9110_string(&at)
+        .unwrap_or_default()
 }
 
 fn take_body(response: &mut Response<SimBody>) -> Bytes {

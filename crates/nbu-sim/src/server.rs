@@ -25,17 +25,35 @@ use crate::tls::{self, TlsConfig};
 use crate::{JobInfo, SimError};
 
 /// The simulator's clock: a start instant plus (tokio) time elapsed since, so tests with paused time
-/// control it too.
+/// control it too. Job timestamps and the `Date` header both read it, as on a real primary server:
+/// a client that takes its watermark from `Date` must find every later change stamped after it.
 #[derive(Debug)]
 pub(crate) struct SimClock {
-    anchor_secs: i64,
+    anchor: jiff::Timestamp,
     started: tokio::time::Instant,
 }
 
 impl SimClock {
+    /// A clock showing `anchor` now.
+    pub(crate) fn starting_at(anchor: jiff::Timestamp) -> Self {
+        Self {
+            anchor,
+            started: tokio::time::Instant::now(),
+        }
+    }
+
+    /// The current instant, sub-second precision included.
+    pub(crate) fn timestamp(&self) -> jiff::Timestamp {
+        let elapsed = jiff::SignedDuration::try_from(self.started.elapsed())
+            .unwrap_or(jiff::SignedDuration::MAX);
+        self.anchor
+            .checked_add(elapsed)
+            .unwrap_or(jiff::Timestamp::MAX)
+    }
+
     /// Unix seconds now.
     pub(crate) fn now(&self) -> u32 {
-        let secs = self.anchor_secs + self.started.elapsed().as_secs() as i64;
+        let secs = self.timestamp().as_second();
         u32::try_from(secs.clamp(0, i64::from(u32::MAX))).unwrap_or(u32::MAX)
     }
 }
@@ -387,7 +405,10 @@ impl ServerBuilder {
             "{scheme}://{}/netbackup",
             SocketAddr::new(host, addr.port())
         );
-        let anchor = self.now.unwrap_or_else(jiff::Timestamp::now).as_second();
+        // The clock starts with the history's end, not after generating it: otherwise the estate
+        // would lag the wall clock (and `Date`) by the generation time.
+        let clock = SimClock::starting_at(self.now.unwrap_or_else(jiff::Timestamp::now));
+        let anchor = clock.timestamp().as_second();
         let config = EstateConfig {
             seed: self.seed,
             jobs: self.jobs,
@@ -420,10 +441,7 @@ impl ServerBuilder {
             faults: Mutex::new(FaultState::new(self.faults, self.seed)),
             faults_changed: Notify::new(),
             listening,
-            clock: SimClock {
-                anchor_secs: anchor,
-                started: tokio::time::Instant::now(),
-            },
+            clock,
             base_url: base_url.clone(),
             base_latency: self.latency,
             shutdown: shutdown_rx.clone(),

@@ -384,3 +384,43 @@ async fn live_mode_starts_jobs_as_time_passes() {
     assert!(matches!(newest.state, "ACTIVE" | "QUEUED"), "{newest:?}");
     assert!(newest.start_time >= sim.now() - jiff::SignedDuration::from_secs(5));
 }
+
+/// A client that takes its watermark from `Date` (as NetBackup clients may) must find every later
+/// change stamped at or after it: the header and the job records read one clock, even with a
+/// history that ends years before the wall clock.
+#[tokio::test]
+async fn the_date_header_and_job_updates_share_one_clock() {
+    let sim = small(Release::V11_2).spawn().await.expect("sim starts");
+    let api = Api::new(&sim);
+    let page = api.get("/admin/jobs?page[limit]=1").await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    let date = page.header("date").expect("a Date header");
+    let date = jiff::fmt::rfc2822::DateTimeParser::new()
+        .parse_timestamp(date)
+        .expect("an HTTP date");
+    let drift = date.duration_since(fixed_now()).abs();
+    assert!(
+        drift < jiff::SignedDuration::from_secs(60),
+        "Date {date} is far from the simulated now {}",
+        fixed_now()
+    );
+
+    assert!(sim.apply_changes(20) > 0);
+    let changed_earlier = sim
+        .jobs()
+        .into_iter()
+        .filter(|job| job.last_update_time > fixed_now() && job.last_update_time < date)
+        .count();
+    assert_eq!(
+        changed_earlier, 0,
+        "a change made after the page must not be stamped before its Date"
+    );
+    let newest = sim
+        .jobs()
+        .into_iter()
+        .map(|job| job.last_update_time)
+        .max()
+        .expect("jobs");
+    assert!(newest >= date, "the changes are stamped at or after {date}");
+    sim.shutdown().await;
+}
