@@ -11,7 +11,7 @@ use crate::client::{Call, Client, decode};
 use crate::error::Error;
 use crate::filter::Filter;
 use crate::models::{
-    Alert, CatalogImage, DiskPool, Drive, Host, HostsDocument, Job, JobsCountResponse,
+    Alert, CatalogImage, DiskPool, Drive, Host, HostsDocument, Job, JobSummary, JobsCountResponse,
     LicensingCapacity, ListDocument, MalwareScanResult, MediaServer, Resource, RobotDeviceHost,
     ServerInfo, SingleDocument, Slo, SlpImage, StorageUnit, TapeMedia, TapeVolumePool,
 };
@@ -46,6 +46,22 @@ impl Client {
     /// Streams jobs from `GET /admin/jobs` (cursor-paginated, 100 a page unless the query
     /// says otherwise), filtered and sorted as `query` asks.
     pub fn jobs(&self, query: &JobsQuery) -> pages_of!(Job) {
+        self.jobs_as(query)
+    }
+
+    /// Streams the same jobs as [`Client::jobs`], decoding only the attributes of
+    /// [`JobSummary`]: the cheaper choice for monitoring a large estate.
+    pub fn job_summaries(&self, query: &JobsQuery) -> pages_of!(JobSummary) {
+        self.jobs_as(query)
+    }
+
+    fn jobs_as<A>(
+        &self,
+        query: &JobsQuery,
+    ) -> impl Stream<Item = Result<Page<Resource<A>>, Error>> + Send + 'static + use<A>
+    where
+        A: DeserializeOwned + Default + Send + 'static,
+    {
         let limit = query
             .page_limit
             .unwrap_or(JOBS_MAX_PAGE)

@@ -11,7 +11,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
-use nbu_api::models::{Job, ListDocument, Resource};
+use nbu_api::models::{Job, JobSummary, ListDocument, Resource};
 use nbu_collector::job_observation;
 use nbu_metrics::{FamilySet, JobWindow};
 
@@ -22,7 +22,10 @@ const WINDOW: SignedDuration = SignedDuration::from_hours(24);
 /// 2026-01-01T00:00:00Z: the end of the synthetic window.
 const WINDOW_END: i64 = 1_767_225_600;
 
-type JobsPage = ListDocument<Resource<Job>>;
+/// What the jobs collector decodes.
+type JobsPage = ListDocument<Resource<JobSummary>>;
+/// The complete job model, for comparison.
+type FullJobsPage = ListDocument<Resource<Job>>;
 
 fn instant(seconds_before_end: i64) -> Timestamp {
     Timestamp::from_second(WINDOW_END - seconds_before_end).unwrap_or(Timestamp::UNIX_EPOCH)
@@ -107,7 +110,7 @@ fn full_load(pages: &[Vec<u8>], now: Timestamp) -> FamilySet {
         let Ok(page) = serde_json::from_slice::<JobsPage>(body) else {
             continue;
         };
-        for job in &page.data {
+        for job in page.data {
             if let Some(observation) = job_observation(job) {
                 window.upsert(&observation);
             }
@@ -123,7 +126,7 @@ fn check(pages: &[Vec<u8>]) {
     let mut jobs = 0;
     for (index, body) in pages.iter().enumerate() {
         match serde_json::from_slice::<JobsPage>(body) {
-            Ok(page) => jobs += page.data.iter().filter_map(job_observation).count(),
+            Ok(page) => jobs += page.data.into_iter().filter_map(job_observation).count(),
             Err(error) => panic!("synthetic page {index} does not decode: {error}"),
         }
     }
@@ -148,6 +151,26 @@ fn decode_aggregate(c: &mut Criterion) {
             pages
                 .iter()
                 .filter_map(|body| serde_json::from_slice::<JobsPage>(black_box(body)).ok())
+                .map(|page| page.data.len())
+                .sum::<usize>()
+        });
+    });
+    // The floor of any serde_json decoder: reading the same bytes and building nothing.
+    group.bench_function("json_scan_floor_10k", |b| {
+        b.iter(|| {
+            pages
+                .iter()
+                .filter_map(|body| {
+                    serde_json::from_slice::<&serde_json::value::RawValue>(black_box(body)).ok()
+                })
+                .count()
+        });
+    });
+    group.bench_function("decode_full_model_10k", |b| {
+        b.iter(|| {
+            pages
+                .iter()
+                .filter_map(|body| serde_json::from_slice::<FullJobsPage>(black_box(body)).ok())
                 .map(|page| page.data.len())
                 .sum::<usize>()
         });

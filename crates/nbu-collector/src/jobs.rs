@@ -258,7 +258,7 @@ impl JobsCollector {
                 let end = stream::once(async move { Ok((index, None)) });
                 Box::pin(
                     self.client
-                        .jobs(&slice.query())
+                        .job_summaries(&slice.query())
                         .map_ok(move |page| (index, Some(page)))
                         .chain(end),
                 )
@@ -279,7 +279,7 @@ impl JobsCollector {
                 (Some(known), Some(time)) => Some(known.min(time)),
                 (known, time) => known.or(time),
             };
-            for job in &page.items {
+            for job in page.items {
                 items += 1;
                 let Some(observation) = job_observation(job) else {
                     continue;
@@ -322,7 +322,7 @@ impl JobsCollector {
             .unwrap_or(Timestamp::MIN);
         let mut pages = std::pin::pin!(
             self.client
-                .jobs(&Self::query(Some(Filter::ge("lastUpdateTime", since))))
+                .job_summaries(&Self::query(Some(Filter::ge("lastUpdateTime", since))))
         );
         let (mut requests, mut items) = (0_u64, 0_u64);
         let mut newest = state.watermark;
@@ -330,7 +330,7 @@ impl JobsCollector {
         while let Some(page) = pages.try_next().await? {
             requests += 1;
             server_start = server_start.or(page.server_time);
-            for job in &page.items {
+            for job in page.items {
                 items += 1;
                 let Some(observation) = job_observation(job) else {
                     continue;
@@ -367,7 +367,7 @@ impl JobsCollector {
                     .filter(filter)
                     .sort(Sort::desc("lastUpdateTime"))
                     .page_limit(1);
-                let mut pages = std::pin::pin!(self.client.jobs(&query));
+                let mut pages = std::pin::pin!(self.client.job_summaries(&query));
                 (client, pages.try_next().await)
             })
             .buffer_unordered(CLIENT_QUERIES_IN_FLIGHT)

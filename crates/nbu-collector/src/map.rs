@@ -1,7 +1,7 @@
 //! From the API's models to the metrics model's observations: the one place that knows both.
 
 use nbu_api::models::{
-    self, Alert, DiskPool, Drive, MalwareScanResult, Resource, StorageUnit, TapeMedia,
+    self, Alert, DiskPool, Drive, JobSummary, MalwareScanResult, Resource, StorageUnit, TapeMedia,
     TapeVolumePool,
 };
 use nbu_metrics::optional::{
@@ -12,18 +12,21 @@ use nbu_metrics::{
 };
 
 /// The observation of one job, or `None` for a job without an id (it could not be tracked).
-/// Public so that benchmarks measure exactly the mapping the collector performs.
-pub fn job_observation(job: &Resource<models::Job>) -> Option<JobObservation> {
-    let job_id = job.job_id.or_else(|| job.id.parse().ok())?;
+/// Takes the job by value: its texts move into the observation. Public so that benchmarks
+/// measure exactly the mapping the collector performs.
+pub fn job_observation(job: Resource<JobSummary>) -> Option<JobObservation> {
+    let id = job.id;
+    let job = job.attributes;
+    let job_id = job.job_id.or_else(|| id.parse().ok())?;
     let state = job
         .state
         .as_ref()
         .map_or(JobState::Other(String::new()), job_state);
     let mut observation = JobObservation::new(job_id, state);
-    observation.action = job.job_type.clone().unwrap_or_default();
-    observation.policy_type = job.policy_type.clone().unwrap_or_default();
-    observation.policy_name = job.policy_name.clone().unwrap_or_default();
-    observation.client = job.client_name.clone().unwrap_or_default();
+    observation.action = job.job_type.unwrap_or_default();
+    observation.policy_type = job.policy_type.unwrap_or_default();
+    observation.policy_name = job.policy_name.unwrap_or_default();
+    observation.client = job.client_name.unwrap_or_default();
     observation.status = job.status;
     observation.queue_reason = job.job_queue_reason.map(|code| code.to_string());
     observation.start_time = job.start_time;

@@ -18,7 +18,7 @@ struct Bench {
 /// Decoding + mapping + aggregation of spec-shaped pages: the one the throughput target is about.
 pub(crate) const DECODE_AGGREGATE: &str = "jobs_pages/decode_map_aggregate_10k";
 
-const BENCHES: [Bench; 3] = [
+const BENCHES: [Bench; 5] = [
     Bench {
         package: "nbu-collector",
         target: "decode_aggregate",
@@ -28,6 +28,16 @@ const BENCHES: [Bench; 3] = [
         package: "nbu-collector",
         target: "decode_aggregate",
         id: "jobs_pages/decode_only_10k",
+    },
+    Bench {
+        package: "nbu-collector",
+        target: "decode_aggregate",
+        id: "jobs_pages/decode_full_model_10k",
+    },
+    Bench {
+        package: "nbu-collector",
+        target: "decode_aggregate",
+        id: super::report::SCAN_FLOOR,
     },
     Bench {
         package: "nbu-metrics",

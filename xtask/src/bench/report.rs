@@ -90,7 +90,21 @@ impl Micro {
     pub(crate) fn jobs_per_second(&self) -> f64 {
         self.jobs_per_iteration as f64 / self.median_seconds
     }
+
+    /// This benchmark's median as a multiple of serde_json merely reading the same pages: a
+    /// machine-independent measure of what decoding adds, where `floor` was measured.
+    fn times_scan_floor(&self, floor: Option<&Micro>) -> String {
+        match floor {
+            Some(floor) if floor.median_seconds > 0.0 && self.id.starts_with("jobs_pages/") => {
+                format!("{:.2}×", self.median_seconds / floor.median_seconds)
+            }
+            _ => "—".to_owned(),
+        }
+    }
 }
+
+/// The micro benchmark that reads the job pages without decoding them.
+pub(crate) const SCAN_FLOOR: &str = "jobs_pages/json_scan_floor_10k";
 
 /// One scenario against the simulator.
 #[derive(Debug, Clone, Default)]
@@ -297,16 +311,19 @@ impl Report {
         out.push_str(&align(&rows));
         if !self.micro.is_empty() {
             out.push('\n');
+            let floor = self.micro.iter().find(|m| m.id == SCAN_FLOOR);
             let mut rows = vec![vec![
                 "micro benchmark".to_owned(),
                 "median".to_owned(),
                 "jobs/s".to_owned(),
+                "× JSON scan".to_owned(),
             ]];
             rows.extend(self.micro.iter().map(|m| {
                 vec![
                     m.id.clone(),
                     seconds(m.median_seconds),
                     number(m.jobs_per_second()),
+                    m.times_scan_floor(floor),
                 ]
             }));
             out.push_str(&align(&rows));
@@ -401,6 +418,7 @@ impl Report {
 
         if !self.micro.is_empty() {
             md.push_str("\n## Micro benchmarks (criterion, one core)\n\n");
+            let floor = self.micro.iter().find(|m| m.id == SCAN_FLOOR);
             let rows: Vec<Vec<String>> = self
                 .micro
                 .iter()
@@ -411,6 +429,7 @@ impl Report {
                         seconds(m.median_seconds),
                         seconds(m.mean_seconds),
                         number(m.jobs_per_second()),
+                        m.times_scan_floor(floor),
                     ]
                 })
                 .collect();
@@ -420,6 +439,7 @@ impl Report {
                 "median",
                 "mean",
                 "jobs/s (median)",
+                "× JSON scan (median)",
             ]
             .map(str::to_owned)
             .to_vec();

@@ -1,9 +1,12 @@
 //! The JSON:API envelope shared by NetBackup's list and single-item responses.
 
+use std::fmt;
 use std::ops::Deref;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::lenient::{self, PageRef};
 
@@ -27,13 +30,13 @@ pub struct Resource<A> {
     pub attributes: A,
     /// `relationships`, kept as raw JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub relationships: Option<Value>,
+    pub relationships: Option<RawJson>,
     /// `links`, kept as raw JSON.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub links: Option<Value>,
+    pub links: Option<RawJson>,
     /// `meta`, kept as raw JSON (jobs carry `meta.page.cursor` here).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Value>,
+    pub meta: Option<RawJson>,
 }
 
 impl<A> Resource<A> {
@@ -50,8 +53,9 @@ impl<A> Resource<A> {
     }
 
     /// The per-item cursor at `meta.page.cursor`, which cursor-paginated lists attach to each item.
-    pub fn cursor(&self) -> Option<&str> {
-        self.meta.as_ref()?.get("page")?.get("cursor")?.as_str()
+    pub fn cursor(&self) -> Option<String> {
+        let meta = self.meta.as_ref()?.to_value();
+        meta.get("page")?.get("cursor")?.as_str().map(str::to_owned)
     }
 }
 
@@ -60,6 +64,58 @@ impl<A> Deref for Resource<A> {
 
     fn deref(&self) -> &A {
         &self.attributes
+    }
+}
+
+/// A JSON value kept as the server's text, parsed only when asked for.
+///
+/// Every listed item carries `links` and `meta` objects that few callers read; keeping their text
+/// costs one copy, where a [`Value`] tree costs an allocation per key and string.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RawJson(Box<RawValue>);
+
+impl RawJson {
+    /// The JSON text as received.
+    pub fn text(&self) -> &str {
+        self.0.get()
+    }
+
+    /// The value as a [`Value`] tree.
+    pub fn to_value(&self) -> Value {
+        // Text that deserialized as JSON once parses again; `Null` stands for the impossible case.
+        serde_json::from_str(self.text()).unwrap_or(Value::Null)
+    }
+
+    /// The value decoded as `T`.
+    ///
+    /// # Errors
+    ///
+    /// When the JSON does not have the shape of `T`.
+    pub fn parse<T: DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_str(self.text())
+    }
+}
+
+impl From<&Value> for RawJson {
+    fn from(value: &Value) -> Self {
+        // A `Value` always serializes; the fallback keeps this infallible.
+        let raw =
+            serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::NULL.to_owned());
+        Self(raw)
+    }
+}
+
+impl PartialEq for RawJson {
+    /// Equal JSON values, whatever the spacing or key order of their text.
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text() || self.to_value() == other.to_value()
+    }
+}
+
+impl fmt::Debug for RawJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.text())
     }
 }
 

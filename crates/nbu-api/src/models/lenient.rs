@@ -5,6 +5,7 @@
 //! field must not fail a whole page of results, so these helpers accept every shape seen and
 //! turn what they cannot read into "absent" rather than an error.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -16,9 +17,10 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value;
 
 /// One JSON value as this module reads it: a scalar, or `Absent` for `null`, arrays and objects
-/// (an unexpected shape is absent, not fatal).
-enum Scalar {
-    Text(String),
+/// (an unexpected shape is absent, not fatal). Text is borrowed from the input where the
+/// deserializer allows: most of it is parsed into numbers and times, never kept.
+enum Scalar<'de> {
+    Text(Cow<'de, str>),
     Unsigned(u64),
     Signed(i64),
     Float(f64),
@@ -26,10 +28,10 @@ enum Scalar {
     Absent,
 }
 
-impl Scalar {
+impl Scalar<'_> {
     fn into_text(self) -> Option<String> {
         match self {
-            Self::Text(text) => Some(text),
+            Self::Text(text) => Some(text.into_owned()),
             Self::Unsigned(v) => Some(v.to_string()),
             Self::Signed(v) => Some(v.to_string()),
             Self::Float(v) => Some(v.to_string()),
@@ -42,58 +44,62 @@ impl Scalar {
 struct ScalarVisitor;
 
 impl<'de> Visitor<'de> for ScalarVisitor {
-    type Value = Scalar;
+    type Value = Scalar<'de>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a string, number or boolean")
     }
 
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
-        Ok(Scalar::Text(v.to_owned()))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Borrowed(v)))
     }
 
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
-        Ok(Scalar::Text(v))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Owned(v.to_owned())))
     }
 
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar<'de>, E> {
+        Ok(Scalar::Text(Cow::Owned(v)))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Signed(v))
     }
 
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Unsigned(v))
     }
 
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Float(v))
     }
 
-    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Bool(v))
     }
 
-    fn visit_none<E: de::Error>(self) -> Result<Scalar, E> {
+    fn visit_none<E: de::Error>(self) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Absent)
     }
 
-    fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+    fn visit_unit<E: de::Error>(self) -> Result<Scalar<'de>, E> {
         Ok(Scalar::Absent)
     }
 
-    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Scalar, D::Error> {
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Scalar<'de>, D::Error> {
         d.deserialize_any(self)
     }
 
-    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Scalar, A::Error> {
+    fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Scalar<'de>, A::Error> {
         IgnoredAny.visit_seq(seq).map(|_| Scalar::Absent)
     }
 
-    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Scalar, A::Error> {
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Scalar<'de>, A::Error> {
         IgnoredAny.visit_map(map).map(|_| Scalar::Absent)
     }
 }
 
-fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+fn scalar<'de, D: Deserializer<'de>>(d: D) -> Result<Scalar<'de>, D::Error> {
     d.deserialize_any(ScalarVisitor)
 }
 
@@ -138,9 +144,15 @@ pub(crate) fn opt_u64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D:
 
 /// An optional floating-point number, from a number or a numeric string; anything else is absent.
 pub(crate) fn opt_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    Ok(scalar_text(d)?
-        .and_then(|text| text.trim().parse::<f64>().ok())
-        .filter(|f| f.is_finite()))
+    let value = match scalar(d)? {
+        Scalar::Float(v) => Some(v),
+        // Counts and ratios beyond 2^53 lose precision either way; the cast is the reading.
+        Scalar::Unsigned(v) => Some(v as f64),
+        Scalar::Signed(v) => Some(v as f64),
+        Scalar::Text(text) => text.trim().parse::<f64>().ok(),
+        Scalar::Bool(_) | Scalar::Absent => None,
+    };
+    Ok(value.filter(|f| f.is_finite()))
 }
 
 /// An optional flag from `true`/`false`, `1`/`0`, `yes`/`no` or their string forms; anything
@@ -150,11 +162,22 @@ pub(crate) fn opt_bool<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, 
         Scalar::Bool(flag) => Some(flag),
         Scalar::Unsigned(1) | Scalar::Signed(1) => Some(true),
         Scalar::Unsigned(0) | Scalar::Signed(0) => Some(false),
-        Scalar::Text(text) => match text.trim().to_ascii_lowercase().as_str() {
-            "true" | "1" | "yes" => Some(true),
-            "false" | "0" | "no" => Some(false),
-            _ => None,
-        },
+        Scalar::Text(text) => {
+            let text = text.trim();
+            if ["true", "1", "yes"]
+                .iter()
+                .any(|t| text.eq_ignore_ascii_case(t))
+            {
+                Some(true)
+            } else if ["false", "0", "no"]
+                .iter()
+                .any(|t| text.eq_ignore_ascii_case(t))
+            {
+                Some(false)
+            } else {
+                None
+            }
+        }
         _ => None,
     })
 }
@@ -202,12 +225,19 @@ fn value_text(value: &Value) -> Option<String> {
 pub(crate) fn opt_timestamp<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<Timestamp>, D::Error> {
-    Ok(scalar_text(d)?.as_deref().and_then(parse_timestamp))
+    Ok(match scalar(d)? {
+        Scalar::Text(text) => parse_timestamp(&text),
+        _ => None,
+    })
 }
 
 /// Parses a timestamp as [`opt_timestamp`] does.
 fn parse_timestamp(text: &str) -> Option<Timestamp> {
     let text = text.trim();
+    // Running jobs send `""` for their end: answered without building a parse error.
+    if !text.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
     text.parse::<Timestamp>().ok().or_else(|| {
         let civil: DateTime = text.parse().ok()?;
         TimeZone::UTC.to_timestamp(civil).ok()
@@ -224,16 +254,22 @@ pub fn parse_duration(text: &str) -> Option<SignedDuration> {
     if text.is_empty() {
         return None;
     }
-    // Span accepts calendar units (days, weeks) that SignedDuration alone rejects.
-    let span: Span = text.parse().ok()?;
-    span.to_duration(SpanRelativeTo::days_are_24_hours()).ok()
+    // The common shape (`PT…`, no days) reads directly; Span handles the calendar units (days,
+    // weeks) that SignedDuration rejects, at several times the cost.
+    text.parse::<SignedDuration>().ok().or_else(|| {
+        let span: Span = text.parse().ok()?;
+        span.to_duration(SpanRelativeTo::days_are_24_hours()).ok()
+    })
 }
 
 /// An optional ISO 8601 duration; unreadable text is absent.
 pub(crate) fn opt_duration<'de, D: Deserializer<'de>>(
     d: D,
 ) -> Result<Option<SignedDuration>, D::Error> {
-    Ok(scalar_text(d)?.as_deref().and_then(parse_duration))
+    Ok(match scalar(d)? {
+        Scalar::Text(text) => parse_duration(&text),
+        _ => None,
+    })
 }
 
 /// A pagination reference: an opaque cursor (cursor paging) or a page offset (offset paging).
@@ -286,7 +322,7 @@ impl Serialize for PageRef {
 /// An empty string means "no page": following it would request the first page again.
 pub(crate) fn opt_page_ref<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PageRef>, D::Error> {
     Ok(match scalar(d)? {
-        Scalar::Text(cursor) if !cursor.is_empty() => Some(PageRef::Cursor(cursor)),
+        Scalar::Text(cursor) if !cursor.is_empty() => Some(PageRef::Cursor(cursor.into_owned())),
         Scalar::Unsigned(offset) => Some(PageRef::Offset(offset)),
         Scalar::Signed(offset) => u64::try_from(offset).ok().map(PageRef::Offset),
         _ => None,
@@ -294,8 +330,15 @@ pub(crate) fn opt_page_ref<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Pag
 }
 
 /// Deserializes an open enum from its wire text; used by [`open_enum!`].
-pub(crate) fn open_enum_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    scalar_text(d).map(Option::unwrap_or_default)
+pub(crate) fn open_enum_value<'de, D, T>(d: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: for<'a> From<&'a str>,
+{
+    Ok(match scalar(d)? {
+        Scalar::Text(text) => T::from(&text),
+        other => T::from(other.into_text().unwrap_or_default().as_str()),
+    })
 }
 
 /// Declares an enum over a documented vocabulary that keeps unknown values as `Other(text)`.
@@ -349,7 +392,7 @@ macro_rules! open_enum {
 
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                $crate::models::lenient::open_enum_text(d).map(|text| Self::from(text.as_str()))
+                $crate::models::lenient::open_enum_value(d)
             }
         }
     };

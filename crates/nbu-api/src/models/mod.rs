@@ -31,9 +31,9 @@ pub use catalog::{
 pub use config::{
     Host, HostMapping, HostsDocument, MediaServer, NbuHostType, SupportedStorageInfo,
 };
-pub use document::{ListDocument, ListMeta, PaginationMeta, Resource, SingleDocument};
+pub use document::{ListDocument, ListMeta, PaginationMeta, RawJson, Resource, SingleDocument};
 pub use error_body::ErrorBody;
-pub use jobs::{Job, JobState, JobsCount, JobsCountRequest, JobsCountResponse};
+pub use jobs::{Job, JobState, JobSummary, JobsCount, JobsCountRequest, JobsCountResponse};
 pub use lenient::{PageRef, parse_duration};
 pub use licensing::{ClientConsumption, LicensingCapacity, PolicyConsumption};
 pub use malware::{MalwareScanOutcome, MalwareScanResult, MalwareScanState};

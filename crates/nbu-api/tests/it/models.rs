@@ -7,10 +7,11 @@ use std::path::PathBuf;
 use jiff::{SignedDuration, Timestamp};
 use nbu_api::models::{
     Alert, AlertSeverity, AnomalyStatus, CatalogImage, DiskPool, Drive, DriveStatus, ErrorBody,
-    HostsDocument, Job, JobState, JobsCountRequest, JobsCountResponse, LicensingCapacity,
-    ListDocument, LoginRequest, LoginResponse, MalwareScanOutcome, MalwareScanResult, MediaServer,
-    PageRef, Resource, RobotDeviceHost, ServerInfo, SingleDocument, Slo, SlpImage, SlpImageState,
-    StorageCategory, StorageUnit, TapeMedia, TapeVolumePool, VolumePoolType, parse_duration,
+    HostsDocument, Job, JobState, JobSummary, JobsCountRequest, JobsCountResponse,
+    LicensingCapacity, ListDocument, LoginRequest, LoginResponse, MalwareScanOutcome,
+    MalwareScanResult, MediaServer, PageRef, RawJson, Resource, RobotDeviceHost, ServerInfo,
+    SingleDocument, Slo, SlpImage, SlpImageState, StorageCategory, StorageUnit, TapeMedia,
+    TapeVolumePool, VolumePoolType, parse_duration,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -356,7 +357,7 @@ fn pagination_reads_both_styles() {
         cursor.link_href("next"),
         Some("/admin/jobs?page[limit]=2&page[after]=2")
     );
-    assert_eq!(cursor.data[1].cursor(), Some("2"));
+    assert_eq!(cursor.data[1].cursor(), Some("2".to_owned()));
 
     let offset: List<StorageUnit> = decode("13.0", "storage-units");
     let meta = offset.pagination().unwrap();
@@ -392,6 +393,41 @@ fn pagination_reads_both_styles() {
     );
     let empty: List<Job> = serde_json::from_value(json!({})).unwrap();
     assert!(empty.data.is_empty());
+}
+
+#[test]
+fn job_summaries_decode_as_the_full_model_does() {
+    for version in ["10.0", "12.0", "13.0", "14.0"] {
+        for name in ["jobs", "jobs-schema"] {
+            let full: List<Job> = decode(version, name);
+            let summaries: List<JobSummary> = decode(version, name);
+            assert!(!summaries.data.is_empty(), "{version}/{name} has jobs");
+            let expected: Vec<JobSummary> = full
+                .data
+                .iter()
+                .map(|job| JobSummary::from(job.attributes.clone()))
+                .collect();
+            let decoded: Vec<JobSummary> =
+                summaries.data.into_iter().map(|r| r.attributes).collect();
+            assert_eq!(decoded, expected, "{version}/{name}");
+        }
+    }
+}
+
+#[test]
+fn resource_links_and_meta_keep_the_servers_json() {
+    let page: List<Job> = decode("14.0", "jobs");
+    let links = page.data[0].links.as_ref().expect("jobs carry links");
+    let parsed: Value = links.parse().unwrap();
+    assert_eq!(links.to_value(), parsed);
+    assert!(parsed["self"]["href"].is_string(), "{}", links.text());
+    // Equality is by value, not by spelling.
+    let spaced: RawJson = serde_json::from_str(r#"{ "a" : [1, 2] }"#).unwrap();
+    assert_eq!(spaced, RawJson::from(&json!({"a": [1, 2]})));
+    assert_ne!(spaced, RawJson::from(&json!({"a": [2, 1]})));
+    // Re-serialized as received.
+    let round_trip = serde_json::to_value(&page.data[0]).unwrap();
+    assert_eq!(round_trip["links"], parsed);
 }
 
 #[test]
