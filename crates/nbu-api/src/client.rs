@@ -985,7 +985,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
     endpoint: &str,
     version: Option<ApiVersion>,
 ) -> Result<T, Error> {
-    serde_json::from_slice(body).map_err(|source| Error::Decode {
+    crate::models::from_json(body).map_err(|source| Error::Decode {
         endpoint: endpoint.to_owned(),
         version,
         source,

@@ -107,7 +107,7 @@ fn page_bodies() -> Vec<Vec<u8>> {
 fn full_load(pages: &[Vec<u8>], now: Timestamp) -> FamilySet {
     let mut window = JobWindow::new(WINDOW);
     for body in pages {
-        let Ok(page) = serde_json::from_slice::<JobsPage>(body) else {
+        let Ok(page) = nbu_api::models::from_json::<JobsPage>(body) else {
             continue;
         };
         for job in page.data {
@@ -125,7 +125,7 @@ fn full_load(pages: &[Vec<u8>], now: Timestamp) -> FamilySet {
 fn check(pages: &[Vec<u8>]) {
     let mut jobs = 0;
     for (index, body) in pages.iter().enumerate() {
-        match serde_json::from_slice::<JobsPage>(body) {
+        match nbu_api::models::from_json::<JobsPage>(body) {
             Ok(page) => jobs += page.data.into_iter().filter_map(job_observation).count(),
             Err(error) => panic!("synthetic page {index} does not decode: {error}"),
         }
@@ -150,7 +150,7 @@ fn decode_aggregate(c: &mut Criterion) {
         b.iter(|| {
             pages
                 .iter()
-                .filter_map(|body| serde_json::from_slice::<JobsPage>(black_box(body)).ok())
+                .filter_map(|body| nbu_api::models::from_json::<JobsPage>(black_box(body)).ok())
                 .map(|page| page.data.len())
                 .sum::<usize>()
         });
@@ -161,7 +161,8 @@ fn decode_aggregate(c: &mut Criterion) {
             pages
                 .iter()
                 .filter_map(|body| {
-                    serde_json::from_slice::<&serde_json::value::RawValue>(black_box(body)).ok()
+                    let text = std::str::from_utf8(black_box(body)).ok()?;
+                    serde_json::from_str::<&serde_json::value::RawValue>(text).ok()
                 })
                 .count()
         });
@@ -170,7 +171,7 @@ fn decode_aggregate(c: &mut Criterion) {
         b.iter(|| {
             pages
                 .iter()
-                .filter_map(|body| serde_json::from_slice::<FullJobsPage>(black_box(body)).ok())
+                .filter_map(|body| nbu_api::models::from_json::<FullJobsPage>(black_box(body)).ok())
                 .map(|page| page.data.len())
                 .sum::<usize>()
         });
