@@ -560,3 +560,16 @@ fn typed_values_round_trip_through_json() {
     round_trip::<List<MalwareScanResult>>("10.0", "malware-latest-scan-results");
     round_trip::<HostsDocument>("14.0", "hosts");
 }
+
+#[test]
+fn bodies_decode_from_bytes_and_refuse_bad_utf8_with_a_position() {
+    let page: List<JobSummary> =
+        nbu_api::models::from_json(fixture_text("14.0", "jobs").as_bytes()).unwrap();
+    assert!(!page.data.is_empty());
+    let mut bad =
+        br#"{"data": [{"id": "1", "type": "job", "attributes": {"clientName": "x"#.to_vec();
+    bad.push(0xff);
+    bad.extend_from_slice(br#""}}]}"#);
+    let error = nbu_api::models::from_json::<List<JobSummary>>(&bad).unwrap_err();
+    assert!(error.column() > 0, "{error}");
+}
