@@ -17,6 +17,8 @@
 //! - **Listing**: every list endpoint is a [`Stream`](futures_util::Stream) of [`Page`]s, one
 //!   HTTP request per page, whatever paging style the endpoint uses. A server that repeats a
 //!   cursor or a page, or never stops, ends the stream with an error instead of looping.
+//!   Jobs come as the complete model ([`Client::jobs`]) or as the attributes monitoring reads
+//!   ([`Client::job_summaries`]), which decodes a large listing several times faster.
 //! - **Filters**: a typed OData builder, [`Filter`] and [`Sort`].
 //! - **Resilience**: a client-side [`RateLimit`], and retries with exponential backoff and
 //!   jitter on connection failures, timeouts, 429, 500, 502, 503 and 504, honouring

@@ -104,3 +104,39 @@ async fn pages_carry_the_simulator_clock() {
         );
     }
 }
+
+/// Dropping a client releases everything it held: its pooled connections close (the simulator's
+/// task for each ends) and no background task of its own stays behind, however often a client is
+/// rebuilt (as the exporter does on every configuration reload).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_client_leaves_no_tasks_or_connections_behind() {
+    let sim = Server::builder()
+        .api_key("k")
+        .jobs(50)
+        .spawn()
+        .await
+        .unwrap();
+    let runtime = tokio::runtime::Handle::current();
+    let alive = || runtime.metrics().num_alive_tasks();
+    let baseline = alive();
+    for _ in 0..20 {
+        let client = Client::builder(sim.base_url())
+            .api_key("k")
+            .build()
+            .unwrap();
+        client.negotiate().await.unwrap();
+        let walked = pages(client.jobs(&JobsQuery::new())).await.unwrap();
+        assert_eq!(walked.len(), 1);
+        assert!(alive() > baseline, "a live client holds a connection");
+        drop(client);
+    }
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while alive() > baseline && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        alive(),
+        baseline,
+        "tasks still alive after 20 clients were dropped"
+    );
+}
