@@ -11,9 +11,10 @@ use crate::client::{Call, Client, decode};
 use crate::error::Error;
 use crate::filter::Filter;
 use crate::models::{
-    Alert, CatalogImage, DiskPool, Drive, Host, HostsDocument, Job, JobSummary, JobsCountResponse,
-    LicensingCapacity, ListDocument, MalwareScanResult, MediaServer, Resource, RobotDeviceHost,
-    ServerInfo, SingleDocument, Slo, SlpImage, StorageUnit, TapeMedia, TapeVolumePool,
+    Alert, CatalogImage, DiskPool, Drive, Host, HostsDocument, Identified, Job, JobSummary,
+    JobsCountResponse, LicensingCapacity, ListDocument, Listed, MalwareScanResult, MediaServer,
+    Resource, RobotDeviceHost, ServerInfo, SingleDocument, Slo, SlpImage, StorageUnit, TapeMedia,
+    TapeVolumePool,
 };
 use crate::pagination::{ListSpec, Page, Paging, walk};
 use crate::query::JobsQuery;
@@ -51,16 +52,20 @@ impl Client {
 
     /// Streams the same jobs as [`Client::jobs`], decoding only the attributes of
     /// [`JobSummary`]: the cheaper choice for monitoring a large estate.
-    pub fn job_summaries(&self, query: &JobsQuery) -> pages_of!(JobSummary) {
+    /// Items come as [`Listed`]: identity and attributes, without the per-item `links` and `meta`.
+    pub fn job_summaries(
+        &self,
+        query: &JobsQuery,
+    ) -> impl Stream<Item = Result<Page<Listed<JobSummary>>, Error>> + Send + 'static + use<> {
         self.jobs_as(query)
     }
 
-    fn jobs_as<A>(
+    fn jobs_as<T>(
         &self,
         query: &JobsQuery,
-    ) -> impl Stream<Item = Result<Page<Resource<A>>, Error>> + Send + 'static + use<A>
+    ) -> impl Stream<Item = Result<Page<T>, Error>> + Send + 'static + use<T>
     where
-        A: DeserializeOwned + Default + Send + 'static,
+        T: DeserializeOwned + Identified + Send + 'static,
     {
         let limit = query
             .page_limit

@@ -24,7 +24,7 @@ use serde::de::DeserializeOwned;
 
 use crate::client::{Call, Client, decode};
 use crate::error::Error;
-use crate::models::{ListDocument, PaginationMeta, Resource};
+use crate::models::{Identified, ListDocument, PaginationMeta};
 use crate::version::ApiVersion;
 
 /// One page of a listing.
@@ -267,10 +267,10 @@ impl Walk {
 
     /// Checks the page just read at `position` against the previous one: an offset page that
     /// starts with the same item means the server ignored `page[offset]` and sent it again.
-    fn check_offset_page<A>(
+    fn check_offset_page<T: Identified>(
         &mut self,
         position: &Position,
-        items: &[Resource<A>],
+        items: &[T],
         version: ApiVersion,
     ) -> Result<(), Error> {
         if !matches!(self.spec.paging, Paging::Offset | Paging::OffsetNoMeta) {
@@ -279,7 +279,7 @@ impl Walk {
         // Items without an id cannot be told apart: no evidence either way.
         let first_id = items
             .first()
-            .map(|item| item.id.clone())
+            .map(|item| item.id().to_owned())
             .filter(|id| !id.is_empty());
         if let (Position::Offset(offset), Some(id)) = (position, &first_id)
             && self.previous_first_id.as_ref() == Some(id)
@@ -324,12 +324,12 @@ fn shorten(cursor: &str) -> String {
 
 /// Streams the pages of `spec`, one HTTP request per page, lazily: nothing is sent until the
 /// stream is polled, and dropping it stops the walk.
-pub(crate) fn walk<A>(
+pub(crate) fn walk<T>(
     client: Client,
     spec: ListSpec,
-) -> impl Stream<Item = Result<Page<Resource<A>>, Error>> + Send + 'static
+) -> impl Stream<Item = Result<Page<T>, Error>> + Send + 'static
 where
-    A: DeserializeOwned + Default + Send + 'static,
+    T: DeserializeOwned + Identified + Send + 'static,
 {
     let start = Walk {
         client,
@@ -366,8 +366,7 @@ where
             .page(walk.index);
         let answer = walk.client.send(call).await?;
         let server_time = server_time(&answer.headers);
-        let doc: ListDocument<Resource<A>> =
-            decode(&answer.body, walk.spec.endpoint, Some(version))?;
+        let doc: ListDocument<T> = decode(&answer.body, walk.spec.endpoint, Some(version))?;
         walk.check_offset_page(&position, &doc.data, version)?;
         let next = walk.spec.next_position(&position, &doc);
         walk.advance(next, version);

@@ -11,7 +11,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
-use nbu_api::models::{Job, JobSummary, ListDocument, Resource};
+use nbu_api::models::{Job, JobSummary, ListDocument, Listed, Resource};
 use nbu_collector::job_observation;
 use nbu_metrics::{FamilySet, JobWindow};
 
@@ -23,7 +23,7 @@ const WINDOW: SignedDuration = SignedDuration::from_hours(24);
 const WINDOW_END: i64 = 1_767_225_600;
 
 /// What the jobs collector decodes.
-type JobsPage = ListDocument<Resource<JobSummary>>;
+type JobsPage = ListDocument<Listed<JobSummary>>;
 /// The complete job model, for comparison.
 type FullJobsPage = ListDocument<Resource<Job>>;
 
@@ -161,8 +161,7 @@ fn decode_aggregate(c: &mut Criterion) {
             pages
                 .iter()
                 .filter_map(|body| {
-                    let text = std::str::from_utf8(black_box(body)).ok()?;
-                    serde_json::from_str::<&serde_json::value::RawValue>(text).ok()
+                    nbu_api::models::from_json::<serde::de::IgnoredAny>(black_box(body)).ok()
                 })
                 .count()
         });

@@ -1,8 +1,8 @@
 //! From the API's models to the metrics model's observations: the one place that knows both.
 
 use nbu_api::models::{
-    self, Alert, DiskPool, Drive, JobSummary, MalwareScanResult, Resource, StorageUnit, TapeMedia,
-    TapeVolumePool,
+    self, Alert, DiskPool, Drive, JobSummary, Listed, MalwareScanResult, Resource, StorageUnit,
+    TapeMedia, TapeVolumePool,
 };
 use nbu_metrics::optional::{
     AlertRow, DiskPoolVolumeRow, MalwareScanRow, TapeDriveRow, TapeMediaRow, TapePoolRow,
@@ -14,7 +14,7 @@ use nbu_metrics::{
 /// The observation of one job, or `None` for a job without an id (it could not be tracked).
 /// Takes the job by value: its texts move into the observation. Public so that benchmarks
 /// measure exactly the mapping the collector performs.
-pub fn job_observation(job: Resource<JobSummary>) -> Option<JobObservation> {
+pub fn job_observation(job: Listed<JobSummary>) -> Option<JobObservation> {
     let id = job.id;
     let job = job.attributes;
     let job_id = job.job_id.or_else(|| id.parse().ok())?;
@@ -28,7 +28,7 @@ pub fn job_observation(job: Resource<JobSummary>) -> Option<JobObservation> {
     observation.policy_name = job.policy_name.unwrap_or_default();
     observation.client = job.client_name.unwrap_or_default();
     observation.status = job.status;
-    observation.queue_reason = job.job_queue_reason.map(|code| code.to_string());
+    observation.queue_reason = job.job_queue_reason;
     observation.start_time = job.start_time;
     observation.end_time = job.end_time;
     observation.last_update = job.last_update_time;

@@ -31,7 +31,10 @@ pub use catalog::{
 pub use config::{
     Host, HostMapping, HostsDocument, MediaServer, NbuHostType, SupportedStorageInfo,
 };
-pub use document::{ListDocument, ListMeta, PaginationMeta, RawJson, Resource, SingleDocument};
+pub(crate) use document::Identified;
+pub use document::{
+    ListDocument, ListMeta, Listed, PaginationMeta, RawJson, Resource, SingleDocument,
+};
 pub use error_body::ErrorBody;
 pub use jobs::{Job, JobState, JobSummary, JobsCount, JobsCountRequest, JobsCountResponse};
 pub use lenient::{PageRef, parse_duration};
@@ -51,14 +54,15 @@ pub use tape::{
 /// Decodes a response body as this crate decodes every NetBackup answer.
 ///
 /// The body is checked as UTF-8 once, up front: serde_json reading bytes would check each string
-/// on its own, which costs a sixth of decoding a page of jobs. A body that is not UTF-8 gets
-/// serde_json's own error, with its position.
+/// on its own, which costs a sixth of decoding a page of jobs. The check is simdutf8's, which picks
+/// the CPU's vector instructions at run time: std's check was a twelfth of the decode time. A body
+/// that is not UTF-8 gets serde_json's own error, with its position.
 ///
 /// # Errors
 ///
 /// When the body is not JSON of the shape of `T`.
 pub fn from_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
-    match std::str::from_utf8(body) {
+    match simdutf8::basic::from_utf8(body) {
         Ok(text) => serde_json::from_str(text),
         Err(_) => serde_json::from_slice(body),
     }

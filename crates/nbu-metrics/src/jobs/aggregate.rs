@@ -11,24 +11,46 @@ use crate::exposition::FamilySet;
 use crate::names;
 
 /// A running mean: the sum and the number of values behind it.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+///
+/// The sum is kept in fixed point, in units of 2⁻³² in an `i128`, so that it does not depend on
+/// the order the values came in: a window built up over many incremental collections renders the
+/// same mean as one loaded from scratch, where `f64` addition would differ in the last digit.
+/// Each value is rounded to about 2×10⁻¹⁰, far finer than any ratio NetBackup reports; values
+/// of magnitude beyond 2⁹⁰ saturate.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Mean {
-    /// The sum of the values.
-    pub sum: f64,
-    /// How many values were added.
-    pub count: u64,
+    sum_units: i128,
+    count: u64,
 }
 
+/// Fixed-point units per 1.0 (2³²).
+const MEAN_UNIT: f64 = 4_294_967_296.0;
+
 impl Mean {
-    /// Adds one value.
+    /// Adds one value. A value that is not finite is no measurement and is ignored.
     pub fn add(&mut self, value: f64) {
-        self.sum += value;
+        if !value.is_finite() {
+            return;
+        }
+        // `as` saturates at the i128 bounds: a total conversion, no panic path.
+        let units = (value * MEAN_UNIT).round() as i128;
+        self.sum_units = self.sum_units.saturating_add(units);
         self.count += 1;
+    }
+
+    /// The sum of the values added.
+    pub fn sum(&self) -> f64 {
+        self.sum_units as f64 / MEAN_UNIT
+    }
+
+    /// How many values were added.
+    pub fn count(&self) -> u64 {
+        self.count
     }
 
     /// The mean, or `None` when no value was added.
     pub fn value(&self) -> Option<f64> {
-        (self.count > 0).then(|| self.sum / self.count as f64)
+        (self.count > 0).then(|| self.sum() / self.count as f64)
     }
 }
 
@@ -148,7 +170,7 @@ impl JobFamilies {
                 .queued
                 .entry(QueueKey {
                     action: job.action.clone(),
-                    reason: job.reason_label().to_owned(),
+                    reason: job.reason_label(),
                 })
                 .or_default() += 1;
         }
@@ -264,6 +286,37 @@ mod tests {
     }
 
     #[test]
+    fn a_mean_does_not_depend_on_the_order_of_its_values() {
+        let values = [84.7, 0.1, 0.2, 1e-3, 99.99, 3.3, 1e12, 7.000_000_1];
+        let mut forward = Mean::default();
+        values.iter().for_each(|&v| forward.add(v));
+        let mut backward = Mean::default();
+        values.iter().rev().for_each(|&v| backward.add(v));
+        // The same values summed as f64 in these two orders differ in the last digit.
+        assert_ne!(
+            values.iter().sum::<f64>().to_bits(),
+            values.iter().rev().sum::<f64>().to_bits()
+        );
+        assert_eq!(forward, backward);
+        assert_eq!(forward.count(), 8);
+        let exact = values.iter().sum::<f64>() / 8.0;
+        let mean = forward.value().unwrap();
+        assert!((mean - exact).abs() < 1e-6, "{mean} vs {exact}");
+    }
+
+    #[test]
+    fn a_mean_ignores_values_that_are_not_finite_and_saturates_huge_ones() {
+        let mut mean = Mean::default();
+        mean.add(f64::NAN);
+        mean.add(f64::INFINITY);
+        assert_eq!(mean.value(), None);
+        mean.add(f64::MAX);
+        mean.add(f64::MAX);
+        assert_eq!(mean.count(), 2);
+        assert!(mean.value().unwrap() > 1e27);
+    }
+
+    #[test]
     fn dedup_mean_is_absent_when_no_job_reports_a_ratio() {
         let nan = JobObservation {
             dedup_ratio: Some(f64::NAN),
@@ -296,7 +349,7 @@ mod tests {
         };
         let queued = JobObservation {
             action: "BACKUP".into(),
-            queue_reason: Some("7".into()),
+            queue_reason: Some(7),
             ..JobObservation::new(2, JobState::Queued)
         };
         let queued_no_reason = JobObservation {

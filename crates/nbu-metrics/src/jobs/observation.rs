@@ -70,7 +70,7 @@ impl From<&str> for JobState {
 /// One observation of one job, in the units the metrics use.
 ///
 /// The collector maps the API's job attributes into it: `action` ← `jobType`, `policy_type` ←
-/// `policyType`, `status` ← `status`, `queue_reason` ← `jobQueueReason` (as text), `bytes` ←
+/// `policyType`, `status` ← `status`, `queue_reason` ← `jobQueueReason`, `bytes` ←
 /// `kilobytesTransferred` × 1024 (see [`kilobytes_to_bytes`]), `files` ← `numberOfFiles`,
 /// `elapsed` ← `elapsedTime`. Every value the API did not send is `None`: an absent value adds
 /// nothing to its family, where a zero would drag sums and means down.
@@ -91,7 +91,7 @@ pub struct JobObservation {
     /// `status`, the job's exit code (rendered in decimal; absent renders as [`UNKNOWN`]).
     pub status: Option<i64>,
     /// `jobQueueReason`, the `reason` label of queued jobs (absent renders as [`UNKNOWN`]).
-    pub queue_reason: Option<String>,
+    pub queue_reason: Option<i64>,
     /// `startTime`.
     pub start_time: Option<Timestamp>,
     /// `endTime`: what places a job in the window.
@@ -148,8 +148,8 @@ impl JobObservation {
     }
 
     /// The `reason` label value.
-    pub fn reason_label(&self) -> &str {
-        self.queue_reason.as_deref().unwrap_or(UNKNOWN)
+    pub fn reason_label(&self) -> String {
+        status_label(self.queue_reason)
     }
 
     /// The dedup ratio if present and finite.
@@ -163,7 +163,8 @@ pub fn kilobytes_to_bytes(kilobytes: u64) -> u64 {
     kilobytes.saturating_mul(1024)
 }
 
-/// The `status` label value of an exit code: decimal, or [`UNKNOWN`] when absent.
+/// The `status` label value of an exit code (and the `reason` label value of a queue reason):
+/// decimal, or [`UNKNOWN`] when absent.
 pub fn status_label(status: Option<i64>) -> String {
     status.map_or_else(|| UNKNOWN.to_owned(), |code| code.to_string())
 }
@@ -236,7 +237,7 @@ mod tests {
         assert_eq!(job.status_label(), UNKNOWN);
         assert_eq!(job.reason_label(), UNKNOWN);
         job.status = Some(150);
-        job.queue_reason = Some("7".into());
+        job.queue_reason = Some(7);
         assert_eq!(job.status_label(), "150");
         assert_eq!(job.reason_label(), "7");
     }

@@ -379,7 +379,7 @@ impl JobWindow {
             if let Some(files) = acc.files {
                 families.files.insert(key.clone(), files);
             }
-            if acc.dedup.count > 0 {
+            if acc.dedup.count() > 0 {
                 families.dedup_ratio.insert(key.clone(), acc.dedup);
             }
             if let Some(duration) = acc.duration {
@@ -495,7 +495,7 @@ impl JobWindow {
             }
         }
         let reason = if queued {
-            self.symbols.intern(job.reason_label())
+            self.symbols.intern(&job.reason_label())
         } else {
             self.unknown
         };

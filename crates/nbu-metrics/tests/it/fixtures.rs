@@ -82,7 +82,7 @@ pub(crate) fn jobs() -> Vec<JobObservation> {
             ..job(106, "BACKUP", "STANDARD", JobState::Active)
         },
         JobObservation {
-            queue_reason: Some("7".into()),
+            queue_reason: Some(7),
             ..job(107, "BACKUP", "STANDARD", JobState::Queued)
         },
         job(108, "RESTORE", "STANDARD", JobState::Queued),
