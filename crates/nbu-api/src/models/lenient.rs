@@ -263,42 +263,22 @@ fn parse_utc_wire_time(text: &[u8]) -> Option<Timestamp> {
         }
         _ => return None,
     };
-    let [
-        y0,
-        y1,
-        y2,
-        y3,
-        b'-',
-        m0,
-        m1,
-        b'-',
-        d0,
-        d1,
-        b'T',
-        h0,
-        h1,
-        b':',
-        i0,
-        i1,
-        b':',
-        s0,
-        s1,
-    ] = *civil
-    else {
+    let separators = [4, 7, 10, 13, 16].map(|at| civil.get(at).copied());
+    if separators != [b'-', b'-', b'T', b':', b':'].map(Some) {
         return None;
-    };
-    let year = i16::try_from(digits_value(&[y0, y1, y2, y3])?).ok()?;
-    let field = |pair: [u8; 2]| i8::try_from(digits_value(&pair)?).ok();
-    let second = field([s0, s1])?;
+    }
+    let number = |at: usize, len: usize| digits_value(civil.get(at..at + len)?);
+    let two_digits = |at: usize| i8::try_from(number(at, 2)?).ok();
+    let second = two_digits(17)?;
     if second > 59 {
         return None;
     }
     let at = DateTime::new(
-        year,
-        field([m0, m1])?,
-        field([d0, d1])?,
-        field([h0, h1])?,
-        field([i0, i1])?,
+        i16::try_from(number(0, 4)?).ok()?,
+        two_digits(5)?,
+        two_digits(8)?,
+        two_digits(11)?,
+        two_digits(14)?,
         second,
         i32::try_from(nanos).ok()?,
     )
