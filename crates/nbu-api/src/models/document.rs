@@ -76,7 +76,7 @@ impl<A> Deref for Resource<A> {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Listed<A> {
-    /// `id`: the resource identifier, as text (see [`Resource::id`]).
+    /// `id`: the resource identifier, as text (as in [`Resource`]).
     #[serde(
         deserialize_with = "lenient::id_text",
         default,
