@@ -8,7 +8,7 @@ use jiff::{SignedDuration, Timestamp};
 use nbu_api::models::{
     Alert, AlertSeverity, AnomalyStatus, CatalogImage, DiskPool, Drive, DriveStatus, ErrorBody,
     HostsDocument, Job, JobState, JobSummary, JobsCountRequest, JobsCountResponse,
-    LicensingCapacity, ListDocument, LoginRequest, LoginResponse, MalwareScanOutcome,
+    LicensingCapacity, ListDocument, Listed, LoginRequest, LoginResponse, MalwareScanOutcome,
     MalwareScanResult, MediaServer, PageRef, RawJson, Resource, RobotDeviceHost, ServerInfo,
     SingleDocument, Slo, SlpImage, SlpImageState, StorageCategory, StorageUnit, TapeMedia,
     TapeVolumePool, VolumePoolType, parse_duration,
@@ -400,18 +400,22 @@ fn job_summaries_decode_as_the_full_model_does() {
     for version in ["10.0", "12.0", "13.0", "14.0"] {
         for name in ["jobs", "jobs-schema"] {
             let full: List<Job> = decode(version, name);
-            let summaries: List<JobSummary> = decode(version, name);
+            let summaries: ListDocument<Listed<JobSummary>> = decode(version, name);
             assert!(!summaries.data.is_empty(), "{version}/{name} has jobs");
-            let expected: Vec<JobSummary> = full
+            let expected: Vec<Listed<JobSummary>> = full
                 .data
                 .iter()
-                .map(|job| JobSummary::from(job.attributes.clone()))
+                .map(|job| Listed::new(job.id.clone(), JobSummary::from(job.attributes.clone())))
                 .collect();
-            let decoded: Vec<JobSummary> =
-                summaries.data.into_iter().map(|r| r.attributes).collect();
-            assert_eq!(decoded, expected, "{version}/{name}");
+            assert_eq!(summaries.data, expected, "{version}/{name}");
         }
     }
+    // Integer ids (as some spec examples send them) become text, as in `Resource`.
+    let listed: Listed<JobSummary> = serde_json::from_value(json!({
+        "id": 42, "type": "job", "links": {"self": {"href": "x"}}, "attributes": {"jobId": 42}
+    }))
+    .unwrap();
+    assert_eq!((listed.id.as_str(), listed.job_id), ("42", Some(42)));
 }
 
 #[test]
