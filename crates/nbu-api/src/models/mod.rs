@@ -55,7 +55,7 @@ pub use tape::{
 ///
 /// The body is checked as UTF-8 once, up front: serde_json reading bytes would check each string
 /// on its own, which costs a sixth of decoding a page of jobs. The check is simdutf8's, which picks
-/// the CPU's vector instructions at run time: std's check was a twelfth of the decode time. A body
+/// the CPU's vector instructions at run time and takes about 40% less time than std's. A body
 /// that is not UTF-8 gets serde_json's own error, with its position.
 ///
 /// # Errors
