@@ -125,7 +125,7 @@ pub struct JobWindow {
     window: SignedDuration,
     records: FastMap<i64, JobRecord>,
     symbols: Interner,
-    status_symbols: FastMap<i64, Sym>,
+    code_symbols: FastMap<i64, Sym>,
     unknown: Sym,
     completed: FastMap<(Sym, Sym, Sym), Completed>,
     /// Counted jobs evicted recently, with the instant (nanoseconds) after which they are
@@ -155,7 +155,7 @@ impl JobWindow {
             window: clamp_window(window),
             records: FastMap::default(),
             symbols,
-            status_symbols: FastMap::default(),
+            code_symbols: FastMap::default(),
             unknown,
             completed: FastMap::default(),
             tombstones: FastMap::default(),
@@ -457,15 +457,16 @@ impl JobWindow {
         instant_key(now.saturating_add(self.window).unwrap_or(Timestamp::MAX))
     }
 
-    fn status_symbol(&mut self, status: Option<i64>) -> Sym {
-        let Some(code) = status else {
+    /// The symbol of a status or queue-reason code: its decimal text, or `UNKNOWN` when absent.
+    fn code_symbol(&mut self, code: Option<i64>) -> Sym {
+        let Some(code) = code else {
             return self.unknown;
         };
-        if let Some(&sym) = self.status_symbols.get(&code) {
+        if let Some(&sym) = self.code_symbols.get(&code) {
             return sym;
         }
         let sym = self.symbols.intern(&code.to_string());
-        self.status_symbols.insert(code, sym);
+        self.code_symbols.insert(code, sym);
         sym
     }
 
@@ -495,7 +496,7 @@ impl JobWindow {
             }
         }
         let reason = if queued {
-            self.symbols.intern(&job.reason_label())
+            self.code_symbol(job.queue_reason)
         } else {
             self.unknown
         };
@@ -508,7 +509,7 @@ impl JobWindow {
             dedup: dedup.unwrap_or(0.0),
             action: self.symbols.intern(&job.action),
             policy_type: self.symbols.intern(&job.policy_type),
-            status: self.status_symbol(job.status),
+            status: self.code_symbol(job.status),
             state: self.symbols.intern(job.state.label()),
             reason,
             client: self.symbols.intern(&job.client),
