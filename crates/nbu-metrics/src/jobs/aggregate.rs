@@ -305,6 +305,18 @@ mod tests {
     }
 
     #[test]
+    fn a_mean_of_two_ratios_sums_as_one_correctly_rounded_addition() {
+        // One f64 addition rounds the exact sum once; so does `Mean`, whose sum is exact for
+        // values from 1/16 up. A coarser fixed point would show in the rendered digits.
+        for (a, b) in [(0.1, 0.2), (84.7, 83.3), (81.1, 1e9 + 0.3), (0.0625, 99.99)] {
+            let mut mean = Mean::default();
+            mean.add(a);
+            mean.add(b);
+            assert_eq!(mean.sum().to_bits(), (a + b).to_bits(), "{a} + {b}");
+        }
+    }
+
+    #[test]
     fn a_mean_ignores_values_that_are_not_finite_and_saturates_huge_ones() {
         let mut mean = Mean::default();
         mean.add(f64::NAN);
