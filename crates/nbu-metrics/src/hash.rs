@@ -3,8 +3,7 @@
 //! The store hashes millions of job ids and short label strings per collection. The standard
 //! SipHash resists flooding by untrusted keys, which these are not (they come from the NetBackup
 //! primary we are configured to trust), and costs several times more per key. A fixed seed also
-//! makes iteration order depend only on the operations applied, so two runs over the same jobs sum
-//! floating-point values in the same order and render identical text.
+//! makes iteration order depend only on the operations applied, so a run can be reproduced.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

@@ -15,11 +15,16 @@ use crate::names;
 /// The sum is kept in fixed point, in units of 2⁻⁵⁶ in an `i128`, so that it does not depend on
 /// the order the values came in: a window built up over many incremental collections renders the
 /// same mean as one loaded from scratch, where `f64` addition would differ in the last digit.
-/// Every value from 1/16 up is held exactly, smaller ones to within 10⁻¹⁷; sums beyond about
-/// 2×10²¹ saturate (a dedup ratio is a percentage).
+/// Every value from 1/16 up is held exactly, smaller ones to within 10⁻¹⁷, and a value beyond
+/// about ±2×10²¹ counts as that bound (a dedup ratio is a percentage). The sum itself cannot
+/// overflow: it carries into a count of 2¹²⁸ wraps, so even absurd values add up the same in any
+/// order.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Mean {
+    /// The sum modulo 2¹²⁸, in units of `1 / MEAN_UNIT`.
     sum_units: i128,
+    /// How many times `sum_units` wrapped: the exact sum is `wraps × 2¹²⁸ + sum_units`.
+    wraps: i64,
     count: u64,
 }
 
@@ -34,13 +39,17 @@ impl Mean {
         }
         // `as` saturates at the i128 bounds: a total conversion, no panic path.
         let units = (value * MEAN_UNIT).round() as i128;
-        self.sum_units = self.sum_units.saturating_add(units);
+        let (sum, wrapped) = self.sum_units.overflowing_add(units);
+        self.sum_units = sum;
+        if wrapped {
+            self.wraps = self.wraps.wrapping_add(if units < 0 { -1 } else { 1 });
+        }
         self.count += 1;
     }
 
     /// The sum of the values added.
     pub fn sum(&self) -> f64 {
-        self.sum_units as f64 / MEAN_UNIT
+        (self.wraps as f64 * 2_f64.powi(128) + self.sum_units as f64) / MEAN_UNIT
     }
 
     /// How many values were added.
@@ -97,7 +106,7 @@ pub fn aggregate_jobs<'a>(
     now: Timestamp,
     window: SignedDuration,
 ) -> JobFamilies {
-    // Ordered by id so that floating-point sums are added in a deterministic order.
+    // One observation per job id: the newest.
     let mut latest: BTreeMap<i64, &JobObservation> = BTreeMap::new();
     let update = |job: &JobObservation| job.last_update.map(instant_key);
     for job in jobs {
@@ -317,7 +326,7 @@ mod tests {
     }
 
     #[test]
-    fn a_mean_ignores_values_that_are_not_finite_and_saturates_huge_ones() {
+    fn a_mean_ignores_values_that_are_not_finite_and_bounds_huge_ones() {
         let mut mean = Mean::default();
         mean.add(f64::NAN);
         mean.add(f64::INFINITY);
@@ -325,7 +334,28 @@ mod tests {
         mean.add(f64::MAX);
         mean.add(f64::MAX);
         assert_eq!(mean.count(), 2);
-        assert!(mean.value().unwrap() > 1e20);
+        let bound = 2_f64.powi(71);
+        assert_eq!(mean.value(), Some(bound));
+    }
+
+    #[test]
+    fn huge_values_of_both_signs_add_up_the_same_in_any_order() {
+        let orders = [
+            [2e21, 2e21, -2e21],
+            [2e21, -2e21, 2e21],
+            [-2e21, 2e21, 2e21],
+        ];
+        let means: Vec<Mean> = orders
+            .iter()
+            .map(|values| {
+                let mut mean = Mean::default();
+                values.iter().for_each(|&v| mean.add(v));
+                mean
+            })
+            .collect();
+        assert!(means.iter().all(|mean| *mean == means[0]), "{means:?}");
+        let value = means[0].value().unwrap();
+        assert!((value - 2e21 / 3.0).abs() < 1e6, "{value}");
     }
 
     #[test]
