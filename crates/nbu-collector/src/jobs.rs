@@ -22,7 +22,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use jiff::{SignedDuration, Timestamp};
-use nbu_api::{Client, Filter, JobsQuery, Sort};
+use nbu_api::models::{JobSummary, Listed};
+use nbu_api::{Client, Filter, JobsQuery, Page, Sort};
 use nbu_metrics::optional::{ClientBackupRow, client_backup_families};
 use nbu_metrics::{FamilySet, JobWindow};
 use tokio::sync::Mutex;
@@ -86,12 +87,38 @@ const BACKUP: &str = "BACKUP";
 /// Per-client queries in flight at once.
 const CLIENT_QUERIES_IN_FLIGHT: usize = 4;
 
+/// How far one slice of a full load has been read: every job before the position has been.
+///
+/// NetBackup orders jobs by one sort key only, and many jobs can share one `lastUpdateTime` (a bulk
+/// update after a backup window stamps thousands at once). Resuming at "the newest update read"
+/// would re-read such an instant from its start on every run and never get past it when it holds
+/// more jobs than one run can read; so the instant is finished in job-id order, which is exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Position {
+    /// Nothing read yet: jobs updated at or after this time (any time when `None`).
+    From(Option<Timestamp>),
+    /// The jobs updated at exactly `at` are read in job-id order; those up to `after` have been
+    /// (none yet when `None`). Everything updated later follows.
+    Within { at: Timestamp, after: Option<i64> },
+    /// Everything updated up to and including this instant has been read.
+    After(Timestamp),
+}
+
+impl Position {
+    /// The earliest update time the slice still reads, if bounded.
+    fn floor(self) -> Option<Timestamp> {
+        match self {
+            Self::From(from) => from,
+            Self::Within { at, .. } | Self::After(at) => Some(at),
+        }
+    }
+}
+
 /// One query of a full load and how far it has been read.
 #[derive(Debug, Clone)]
 struct Slice {
-    /// Inclusive lower bound of `lastUpdateTime`; moves forward as pages arrive.
-    from: Option<Timestamp>,
-    /// Exclusive upper bound; the last time slice has none.
+    position: Position,
+    /// Exclusive upper bound of `lastUpdateTime`; the last time slice has none.
     to: Option<Timestamp>,
     /// Jobs not yet done, whatever their age.
     unfinished_only: bool,
@@ -100,20 +127,51 @@ struct Slice {
 }
 
 impl Slice {
-    fn query(&self) -> JobsQuery {
-        let mut filters = Vec::new();
-        if self.unfinished_only {
-            filters.push(Filter::ne("state", "DONE"));
-        }
-        if let Some(from) = self.from {
-            filters.push(Filter::ge("lastUpdateTime", from));
-        }
-        if let Some(to) = self.to {
-            filters.push(Filter::lt("lastUpdateTime", to));
-        }
-        let filter = filters.into_iter().reduce(Filter::and);
-        JobsCollector::query(filter)
+    fn filter(&self, bounds: impl IntoIterator<Item = Filter>) -> Option<Filter> {
+        let state = self.unfinished_only.then(|| Filter::ne("state", "DONE"));
+        state.into_iter().chain(bounds).reduce(Filter::and)
     }
+
+    /// The rest of the instant the slice stopped inside, in job-id order; `None` when the slice
+    /// did not stop inside one.
+    fn within_query(&self) -> Option<JobsQuery> {
+        let Position::Within { at, after } = self.position else {
+            return None;
+        };
+        let bounds = [
+            Some(Filter::eq("lastUpdateTime", at)),
+            after.map(|id| Filter::gt("jobId", id)),
+        ];
+        let query = JobsQuery::new().sort(Sort::asc("jobId"));
+        Some(match self.filter(bounds.into_iter().flatten()) {
+            Some(filter) => query.filter(filter),
+            None => query,
+        })
+    }
+
+    /// Everything after the position, up to the slice's end, in update order.
+    fn main_query(&self) -> JobsQuery {
+        let lower = match self.position {
+            Position::From(from) => from.map(|from| Filter::ge("lastUpdateTime", from)),
+            Position::Within { at, .. } | Position::After(at) => {
+                Some(Filter::gt("lastUpdateTime", at))
+            }
+        };
+        let upper = self.to.map(|to| Filter::lt("lastUpdateTime", to));
+        JobsCollector::query(self.filter([lower, upper].into_iter().flatten()))
+    }
+}
+
+/// What a full load's merged page stream yields for one slice.
+enum SliceEvent {
+    /// A page of the instant the slice had stopped inside (job-id order).
+    WithinPage(Page<Listed<JobSummary>>),
+    /// That instant has been read to its end.
+    WithinDone,
+    /// A page of the rest of the slice (update order).
+    MainPage(Page<Listed<JobSummary>>),
+    /// The slice has been read to its end.
+    Done,
 }
 
 /// A full load in progress, possibly across several runs.
@@ -205,7 +263,7 @@ impl JobsCollector {
             .map(|i| {
                 let start = from + step * i32::try_from(i).unwrap_or(i32::MAX);
                 Slice {
-                    from: Some(start),
+                    position: Position::From(Some(start)),
                     to: (i + 1 < count).then(|| start + step),
                     unfinished_only: false,
                     done: false,
@@ -213,7 +271,7 @@ impl JobsCollector {
             })
             .collect();
         slices.push(Slice {
-            from: None,
+            position: Position::From(None),
             to: None,
             unfinished_only: true,
             done: false,
@@ -254,48 +312,84 @@ impl JobsCollector {
             .enumerate()
             .filter(|(_, slice)| !slice.done)
             .map(|(index, slice)| {
-                // `None` marks the end of a slice, so that a resumed load skips it.
-                let end = stream::once(async move { Ok((index, None)) });
+                let within = match slice.within_query() {
+                    Some(query) => self
+                        .client
+                        .job_summaries(&query)
+                        .map_ok(SliceEvent::WithinPage)
+                        .chain(stream::once(async { Ok(SliceEvent::WithinDone) }))
+                        .left_stream(),
+                    None => stream::empty().right_stream(),
+                };
+                let main = self
+                    .client
+                    .job_summaries(&slice.main_query())
+                    .map_ok(SliceEvent::MainPage);
+                // `Done` marks the end of a slice, so that a resumed load skips it.
+                let end = stream::once(async { Ok(SliceEvent::Done) });
                 Box::pin(
-                    self.client
-                        .job_summaries(&slice.query())
-                        .map_ok(move |page| (index, Some(page)))
-                        .chain(end),
+                    within
+                        .chain(main)
+                        .chain(end)
+                        .map_ok(move |event| (index, event)),
                 )
             })
             .collect();
         // Streams start lazily: at most `slices` of them have a request in flight.
-        let mut pages = stream::iter(streams).flatten_unordered(self.settings.slices.max(1));
+        let mut events = stream::iter(streams).flatten_unordered(self.settings.slices.max(1));
         let mut items = 0_u64;
-        while let Some((index, page)) = pages.try_next().await? {
-            let Some(page) = page else {
-                if let Some(slice) = load.slices.get_mut(index) {
-                    slice.done = true;
-                }
+        while let Some((index, event)) = events.try_next().await? {
+            let Some(slice) = load.slices.get_mut(index) else {
                 continue;
+            };
+            let (page, within) = match event {
+                SliceEvent::WithinPage(page) => (page, true),
+                SliceEvent::MainPage(page) => (page, false),
+                SliceEvent::WithinDone => {
+                    if let Position::Within { at, .. } = slice.position {
+                        slice.position = Position::After(at);
+                    }
+                    continue;
+                }
+                SliceEvent::Done => {
+                    slice.done = true;
+                    continue;
+                }
             };
             requests += 1;
             load.server_start = match (load.server_start, page.server_time) {
                 (Some(known), Some(time)) => Some(known.min(time)),
                 (known, time) => known.or(time),
             };
+            let mut newest_in_page = None;
+            let mut last_id = None;
             for job in page.items {
                 items += 1;
                 let Some(observation) = job_observation(job) else {
                     continue;
                 };
                 load.unconfirmed.remove(&observation.job_id);
+                last_id = last_id.max(Some(observation.job_id));
                 if let Some(update) = observation.last_update {
-                    if let Some(slice) = load.slices.get_mut(index) {
-                        // Pages come sorted by update time: resume from the newest one read.
-                        slice.from = slice.from.max(Some(update));
-                    }
+                    newest_in_page = newest_in_page.max(Some(update));
                     if self.plausible(update, now) {
                         load.newest = load.newest.max(Some(update));
                     }
                 }
                 window.upsert(&observation);
             }
+            // Saved page by page, so that a run cut off here resumes exactly here.
+            slice.position = match (slice.position, within) {
+                (Position::Within { at, after }, true) => Position::Within {
+                    at,
+                    after: after.max(last_id),
+                },
+                // Every job updated before the newest instant of an update-ordered page has been
+                // read; of that instant, only some may have been.
+                (position, _) => newest_in_page
+                    .filter(|newest| position.floor().is_none_or(|floor| *newest >= floor))
+                    .map_or(position, |at| Position::Within { at, after: None }),
+            };
         }
         if let Some(load) = full_load.take() {
             for job_id in load.unconfirmed {
@@ -304,7 +398,7 @@ impl JobsCollector {
             state.watermark = load
                 .server_start
                 .or(load.newest)
-                .or(load.slices.first().and_then(|s| s.from));
+                .or(load.slices.first().and_then(|s| s.position.floor()));
             state.last_full_load = Some(load.started);
         }
         Ok((requests, items))

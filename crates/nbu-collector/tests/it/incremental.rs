@@ -163,6 +163,57 @@ async fn a_full_load_cut_off_by_the_timeout_resumes_where_it_stopped() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_load_cut_off_inside_a_crowded_instant_resumes_and_finishes() {
+    // A bulk update stamps thousands of jobs with one `lastUpdateTime`: more than one run reads.
+    let sim = nbu_sim::Server::builder()
+        .api_key("incremental-key")
+        .jobs(2000)
+        .window(Duration::from_secs(2 * 3600))
+        .latency(Duration::from_millis(40))
+        .seed(11)
+        .spawn()
+        .await
+        .unwrap();
+    let crowded = sim.apply_changes(10_000);
+    assert!(crowded > 2500, "{crowded} jobs share the newest instant");
+    let now = sim.now();
+    let collector = JobsCollector::new(client(&sim), settings(1));
+    let mut cut_runs = 0;
+    let resumed = loop {
+        let run = tokio::time::timeout(
+            Duration::from_millis(800),
+            collector.collect(&CollectContext::new(now)),
+        )
+        .await;
+        match run {
+            Ok(result) => break result.unwrap(),
+            Err(_) => cut_runs += 1,
+        }
+        // Each run reads about 20 pages; the crowded instant alone takes more than 25, twice
+        // (its jobs are also unfinished). Starting that instant over on every run never finishes.
+        assert!(
+            cut_runs < 40,
+            "the load never finished: {} requests so far",
+            sim.stats().requests("GET /admin/jobs")
+        );
+    };
+    assert!(
+        cut_runs >= 2,
+        "the load was cut off inside the instant ({cut_runs} runs)"
+    );
+
+    let full = JobsCollector::new(client(&sim), settings(1))
+        .collect(&CollectContext::new(now))
+        .await
+        .unwrap();
+    assert_eq!(
+        render(&resumed.families),
+        render(&full.families),
+        "the resumed load, its exactly-once counters included, equals an uninterrupted one"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn unfinished_jobs_count_whatever_their_age() {
     // 24 h of history, a 1 h window: queued or running jobs last updated long ago still count.
     let sim = nbu_sim::Server::builder()
