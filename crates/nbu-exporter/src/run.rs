@@ -140,10 +140,8 @@ pub(crate) async fn serve_config(
     let mut inputs = watch::input_files(&common.config, Some(&config));
     // What the running configuration was read from; a file event reloads only when this changes.
     let mut seen = Fingerprint::of(&inputs);
-    let mut watcher = ConfigWatcher::start(
-        Interest::new(&inputs, watch::log_file(&config)),
-        file_tx,
-    );
+    let mut watcher =
+        ConfigWatcher::start(Interest::new(&inputs, watch::log_file(&config)), file_tx);
     let mut current = config;
     let mut terminate = std::pin::pin!(termination());
     let mut hangup = hangups();
@@ -245,9 +243,18 @@ async fn reload(common: &Common, current: &Config, sites: &mut Sites) -> Result<
         ("server.host", config.server.host != current.server.host),
         ("server.port", config.server.port != current.server.port),
         ("server.uri", config.server.uri != current.server.uri),
-        ("server.logName", config.server.log_name != current.server.log_name),
-        ("server.logLevel", config.server.log_level != current.server.log_level),
-        ("server.logFormat", config.server.log_json != current.server.log_json),
+        (
+            "server.logName",
+            config.server.log_name != current.server.log_name,
+        ),
+        (
+            "server.logLevel",
+            config.server.log_level != current.server.log_level,
+        ),
+        (
+            "server.logFormat",
+            config.server.log_json != current.server.log_json,
+        ),
         ("opentelemetry", config.telemetry != current.telemetry),
     ];
     let changed: Vec<&str> = restart_only

@@ -12,9 +12,9 @@ use opentelemetry_otlp::WithExportConfig as _;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Sampler, SdkTracerProvider, SpanData, SpanExporter};
 use tracing::{Level, Metadata};
+use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
-use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::{EnvFilter, Layer, fmt};
 
 /// Where and how to log.
@@ -262,11 +262,9 @@ pub(crate) fn init(log: &LogSettings, traces: Option<&TraceSettings>) -> Result<
     if let Some(warning) = trace_warning {
         tracing::warn!("{warning}");
     }
-    if let (Some(traces), Some(settings), Ok(runtime)) = (
-        &provider,
-        traces,
-        tokio::runtime::Handle::try_current(),
-    ) {
+    if let (Some(traces), Some(settings), Ok(runtime)) =
+        (&provider, traces, tokio::runtime::Handle::try_current())
+    {
         runtime.spawn(probe(
             Arc::clone(&traces.health),
             socket_address(&settings.endpoint),

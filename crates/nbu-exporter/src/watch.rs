@@ -191,9 +191,9 @@ mod tests {
     use super::*;
 
     fn event(kind: EventKind, paths: &[&Path]) -> Event {
-        paths
-            .iter()
-            .fold(Event::new(kind), |event, path| event.add_path(path.to_path_buf()))
+        paths.iter().fold(Event::new(kind), |event, path| {
+            event.add_path(path.to_path_buf())
+        })
     }
 
     #[test]
@@ -236,8 +236,14 @@ mod tests {
         let interest = Interest::new(&files, Some(log.clone()));
         let write = EventKind::Modify(ModifyKind::Data(DataChange::Any));
         assert!(interest.is_relevant(&event(write, &[&dir.join(".env")])));
-        assert!(interest.is_relevant(&event(write, &[ca])), "the caFile counts");
-        assert!(!interest.is_relevant(&event(write, &[&log])), "the log never counts");
+        assert!(
+            interest.is_relevant(&event(write, &[ca])),
+            "the caFile counts"
+        );
+        assert!(
+            !interest.is_relevant(&event(write, &[&log])),
+            "the log never counts"
+        );
         assert!(!interest.is_relevant(&event(write, &[&dir.join("other.yaml")])));
         assert!(!interest.is_relevant(&event(write, &[Path::new("/etc/pki/other.pem")])));
         // A ConfigMap update: `..data_tmp` renamed over `..data`, in a watched directory only.
