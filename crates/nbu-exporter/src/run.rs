@@ -101,8 +101,13 @@ pub(crate) async fn serve_config(
     let listener = match TcpListener::bind(&address).await {
         Ok(listener) => listener,
         Err(e) => {
-            error!(%address, error = %e, "cannot listen; is another exporter running on that port?");
-            eprintln!("nbu-exporter: cannot listen on {address}: {e}");
+            fatal(
+                &config,
+                &format!(
+                    "cannot listen on {address}: {e}; is another exporter running on that port? \
+                     Stop it, or choose another port with `--port <other>`"
+                ),
+            );
             telemetry.shutdown();
             return ExitCode::from(EXIT_RUNTIME);
         }
@@ -116,8 +121,7 @@ pub(crate) async fn serve_config(
     publisher.set_global(global_families(reload_status));
     let mut sites = Sites::new(Arc::clone(&publisher));
     if let Err(message) = sites.apply(&config).await {
-        error!("{message}");
-        eprintln!("nbu-exporter: {message}");
+        fatal(&config, &message);
         telemetry.shutdown();
         return ExitCode::from(EXIT_CONFIG);
     }
@@ -214,6 +218,15 @@ pub(crate) async fn serve_config(
     }
     telemetry.shutdown();
     ExitCode::SUCCESS
+}
+
+/// Reports why the exporter cannot start, once: in the log, and on standard error as well only
+/// when the log goes to a file (where the person starting it would not look).
+fn fatal(config: &Config, message: &str) {
+    error!("{message}");
+    if watch::log_file(config).is_some() {
+        eprintln!("nbu-exporter: {message}");
+    }
 }
 
 /// What a reload did.

@@ -95,6 +95,24 @@ impl Scalar {
     }
 }
 
+/// Why `secret` cannot travel in an HTTP header (as the API key does), without showing it.
+fn header_problem(secret: &str) -> Option<&'static str> {
+    if secret.chars().any(char::is_control) {
+        Some(
+            "contains a control character (often a line break from a multi-line YAML value, or \
+             a file or variable read with its final newline); an HTTP header cannot carry it, so \
+             remove it",
+        )
+    } else if !secret.is_ascii() {
+        Some(
+            "contains non-ASCII characters, which an HTTP header cannot carry; copy the key \
+             again from the NetBackup web UI",
+        )
+    } else {
+        None
+    }
+}
+
 fn shown(text: &str) -> String {
     format!("{text:?}")
 }
@@ -947,6 +965,11 @@ impl<'a> Checker<'a> {
                     "is empty; create an API key in the NetBackup web UI and set it here, preferably \
                      as `${NBU_APIKEY}` with the key in the environment or `.env`",
                 );
+                None
+            }
+            Got::Value(key) if header_problem(key.expose_secret()).is_some() => {
+                let problem = header_problem(key.expose_secret()).unwrap_or_default();
+                self.error(&section.key("apiKey"), problem);
                 None
             }
             Got::Value(key) => {

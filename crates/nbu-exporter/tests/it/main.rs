@@ -8,6 +8,7 @@
 
 mod harness;
 
+mod cli;
 mod commands;
 mod compat;
 mod e2e;
