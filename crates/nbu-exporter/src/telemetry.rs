@@ -285,6 +285,59 @@ mod tests {
         }
     }
 
+    #[test]
+    fn the_file_watchers_per_event_lines_are_dropped_but_not_its_warnings() {
+        use tracing::callsite::Identifier;
+        use tracing::metadata::Kind;
+        use tracing::{Level, Metadata};
+        struct Site;
+        impl tracing::Callsite for Site {
+            fn set_interest(&self, _: tracing::subscriber::Interest) {}
+            fn metadata(&self) -> &Metadata<'_> {
+                unreachable!("only the identifier is used")
+            }
+        }
+        static SITE: Site = Site;
+        let metadata = |target: &'static str, level: Level| {
+            Metadata::new(
+                "event",
+                target,
+                level,
+                None,
+                None,
+                None,
+                tracing::field::FieldSet::new(&[], Identifier(&SITE)),
+                Kind::EVENT,
+            )
+        };
+        assert!(!super::not_per_file_event(&metadata(
+            "notify::inotify",
+            Level::TRACE
+        )));
+        assert!(!super::not_per_file_event(&metadata(
+            "notify_debouncer_full",
+            Level::INFO
+        )));
+        assert!(super::not_per_file_event(&metadata(
+            "notify::inotify",
+            Level::WARN
+        )));
+        assert!(super::not_per_file_event(&metadata(
+            "notify_debouncer_full",
+            Level::ERROR
+        )));
+        assert!(super::not_per_file_event(&metadata(
+            "nbu_api::client",
+            Level::TRACE
+        )));
+    }
+
+    #[test]
+    fn the_probe_address_is_host_and_port() {
+        assert_eq!(super::socket_address("127.0.0.1:4317"), "127.0.0.1:4317");
+        assert_eq!(super::socket_address("http://otel:4317/v1"), "otel:4317");
+    }
+
     #[tokio::test]
     async fn a_plain_text_endpoint_builds_a_provider_without_connecting() {
         // Port 9 (discard) on loopback: nothing listens, and building must not need it to.
