@@ -967,12 +967,11 @@ impl<'a> Checker<'a> {
                 );
                 None
             }
-            Got::Value(key) if header_problem(key.expose_secret()).is_some() => {
-                let problem = header_problem(key.expose_secret()).unwrap_or_default();
-                self.error(&section.key("apiKey"), problem);
-                None
-            }
             Got::Value(key) => {
+                if let Some(problem) = header_problem(key.expose_secret()) {
+                    self.error(&section.key("apiKey"), problem);
+                    return None;
+                }
                 if matches!(user, Got::Value(_)) || matches!(password, Got::Value(_)) {
                     self.warn(format!(
                         "`{}` has both `apiKey` and `username`/`password`; the API key is used",
