@@ -13,6 +13,7 @@ mod run;
 mod serve;
 mod sites;
 mod telemetry;
+mod watch;
 
 use std::process::ExitCode;
 

@@ -1,6 +1,5 @@
 //! The long-running exporter, `check` and `once`.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,8 +9,6 @@ use jiff::Timestamp;
 use nbu_api::JobsQuery;
 use nbu_collector::{Publisher, SitePoller};
 use nbu_metrics::FamilySet;
-use notify_debouncer_full::notify::RecursiveMode;
-use notify_debouncer_full::{DebounceEventResult, new_debouncer};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -22,6 +19,7 @@ use crate::config::Config;
 use crate::serve::{self, HttpState, ReloadRequest};
 use crate::sites::{Sites, client_for};
 use crate::telemetry::{self, LogSettings, Telemetry, TraceSettings};
+use crate::watch::{self, ConfigWatcher, Fingerprint, Interest};
 
 /// Exit code for a configuration that cannot be used.
 const EXIT_CONFIG: u8 = 2;
@@ -103,8 +101,13 @@ pub(crate) async fn serve_config(
     let listener = match TcpListener::bind(&address).await {
         Ok(listener) => listener,
         Err(e) => {
-            error!(%address, error = %e, "cannot listen; is another exporter running on that port?");
-            eprintln!("nbu-exporter: cannot listen on {address}: {e}");
+            fatal(
+                &config,
+                &format!(
+                    "cannot listen on {address}: {e}; is another exporter running on that port? \
+                     Stop it, or choose another port with `--port <other>`"
+                ),
+            );
             telemetry.shutdown();
             return ExitCode::from(EXIT_RUNTIME);
         }
@@ -118,8 +121,7 @@ pub(crate) async fn serve_config(
     publisher.set_global(global_families(reload_status));
     let mut sites = Sites::new(Arc::clone(&publisher));
     if let Err(message) = sites.apply(&config).await {
-        error!("{message}");
-        eprintln!("nbu-exporter: {message}");
+        fatal(&config, &message);
         telemetry.shutdown();
         return ExitCode::from(EXIT_CONFIG);
     }
@@ -139,7 +141,11 @@ pub(crate) async fn serve_config(
     }
 
     let (file_tx, mut file_rx) = mpsc::channel::<()>(1);
-    let _watcher = watch_config(&common.config, file_tx);
+    let mut inputs = watch::input_files(&common.config, Some(&config));
+    // What the running configuration was read from; a file event reloads only when this changes.
+    let mut seen = Fingerprint::of(&inputs);
+    let mut watcher =
+        ConfigWatcher::start(Interest::new(&inputs, watch::log_file(&config)), file_tx);
     let mut current = config;
     let mut terminate = std::pin::pin!(termination());
     let mut hangup = hangups();
@@ -147,27 +153,54 @@ pub(crate) async fn serve_config(
         let reply = tokio::select! {
             () = &mut terminate => break,
             Some(()) = hangup.recv() => { info!("SIGHUP: reloading the configuration"); None }
-            Some(()) = file_rx.recv() => { info!("configuration file changed: reloading"); None }
+            Some(()) = file_rx.recv() => {
+                if Fingerprint::of(&inputs) == seen {
+                    // Touched, read or rewritten identically: nothing to say or do.
+                    continue;
+                }
+                info!("configuration file changed: reloading");
+                None
+            }
             Some(reply) = reload_rx.recv() => { info!("reload requested over HTTP"); Some(reply) }
         };
+        let before = Fingerprint::of(&inputs);
         let outcome = reload(common, &current, &mut sites).await;
-        match &outcome {
-            Ok(config) => {
+        seen = before;
+        let answer = match outcome {
+            Ok(Reloaded::Unchanged) => {
                 reload_status = ReloadStatus {
                     last_successful: true,
                     last_success: Timestamp::now(),
                 };
-                current = config.clone();
+                info!("configuration unchanged");
+                Ok(UNCHANGED)
+            }
+            Ok(Reloaded::Changed(config)) => {
+                reload_status = ReloadStatus {
+                    last_successful: true,
+                    last_success: Timestamp::now(),
+                };
+                let now_inputs = watch::input_files(&common.config, Some(&config));
+                if now_inputs != inputs {
+                    inputs = now_inputs;
+                    seen = Fingerprint::of(&inputs);
+                    if let Some(watcher) = &mut watcher {
+                        watcher.update(Interest::new(&inputs, watch::log_file(&config)));
+                    }
+                }
+                current = *config;
                 info!(sites = current.sites.len(), "configuration reloaded");
+                Ok(RELOADED)
             }
             Err(message) => {
                 reload_status.last_successful = false;
                 error!("configuration reload rejected; keeping the previous one:\n{message}");
+                Err(message)
             }
-        }
+        };
         publisher.set_global(global_families(reload_status));
         if let Some(reply) = reply {
-            let _ = reply.send(outcome.map(|_| ()));
+            let _ = reply.send(answer);
         }
     }
 
@@ -187,20 +220,73 @@ pub(crate) async fn serve_config(
     ExitCode::SUCCESS
 }
 
-async fn reload(common: &Common, current: &Config, sites: &mut Sites) -> Result<Config, String> {
+/// Reports why the exporter cannot start, once: in the log, and on standard error as well only
+/// when the log goes to a file (where the person starting it would not look).
+fn fatal(config: &Config, message: &str) {
+    error!("{message}");
+    if watch::log_file(config).is_some() {
+        eprintln!("nbu-exporter: {message}");
+    }
+}
+
+/// What a reload did.
+enum Reloaded {
+    /// The configuration and every file it references read as before; nothing was touched.
+    Unchanged,
+    /// Something changed; sites whose settings changed were restarted, the others kept.
+    Changed(Box<Config>),
+}
+
+/// The answers of `POST /-/reload`.
+const RELOADED: &str = "configuration reloaded\n";
+const UNCHANGED: &str = "configuration unchanged\n";
+
+async fn reload(common: &Common, current: &Config, sites: &mut Sites) -> Result<Reloaded, String> {
     let config =
         crate::config::load(&common.config, &common.overrides()).map_err(|e| e.to_string())?;
-    for warning in &config.warnings {
+    // Warnings were logged when they first appeared; repeat only what is new.
+    for warning in config
+        .warnings
+        .iter()
+        .filter(|warning| !current.warnings.contains(warning))
+    {
         warn!("{warning}");
     }
-    if config.server.host != current.server.host
-        || config.server.port != current.server.port
-        || config.server.uri != current.server.uri
-    {
-        warn!("server.host, server.port and server.uri take effect only after a restart");
+    let restart_only = [
+        ("server.host", config.server.host != current.server.host),
+        ("server.port", config.server.port != current.server.port),
+        ("server.uri", config.server.uri != current.server.uri),
+        (
+            "server.logName",
+            config.server.log_name != current.server.log_name,
+        ),
+        (
+            "server.logLevel",
+            config.server.log_level != current.server.log_level,
+        ),
+        (
+            "server.logFormat",
+            config.server.log_json != current.server.log_json,
+        ),
+        ("opentelemetry", config.telemetry != current.telemetry),
+    ];
+    let changed: Vec<&str> = restart_only
+        .iter()
+        .filter(|(_, changed)| *changed)
+        .map(|(key, _)| *key)
+        .collect();
+    if !changed.is_empty() {
+        warn!(
+            "{} changed: this takes effect only after a restart",
+            changed.join(", ")
+        );
     }
-    sites.apply(&config).await?;
-    Ok(config)
+    let restarted = sites.apply(&config).await?;
+    if restarted == 0 && config == *current {
+        Ok(Reloaded::Unchanged)
+    } else {
+        Ok(Reloaded::Changed(Box::new(config)))
+    }
 }
 
 /// Resolves on SIGTERM or SIGINT.
@@ -243,38 +329,6 @@ fn hangups() -> mpsc::Receiver<()> {
     #[cfg(not(unix))]
     drop(tx);
     rx
-}
-
-/// Watches the configuration's directory (editors replace files on save, which a watch on the
-/// file itself would lose) and signals changes to the file or to the `.env` beside it. Events are
-/// matched by file name in the directory as given, not through resolved symlinks: a Kubernetes
-/// ConfigMap swaps a `..data` link on update, and the directory it used to point to disappears.
-fn watch_config(path: &Path, changed: mpsc::Sender<()>) -> Option<impl Sized> {
-    let path = std::path::absolute(path).ok()?;
-    let directory = path.parent()?.to_path_buf();
-    let names: Vec<std::ffi::OsString> = vec![path.file_name()?.to_owned(), ".env".into()];
-    let mut debouncer = new_debouncer(
-        Duration::from_millis(500),
-        None,
-        move |result: DebounceEventResult| {
-            let Ok(events) = result else { return };
-            let relevant = events
-                .iter()
-                .flat_map(|event| event.paths.iter())
-                .filter_map(|p| p.file_name())
-                .any(|name| names.iter().any(|wanted| wanted == name) || name == "..data");
-            if relevant {
-                let _ = changed.try_send(());
-            }
-        },
-    )
-    .map_err(|e| warn!(error = %e, "cannot watch the configuration file; reload with SIGHUP or POST /-/reload"))
-    .ok()?;
-    debouncer
-        .watch(&directory, RecursiveMode::NonRecursive)
-        .map_err(|e| warn!(error = %e, dir = %directory.display(), "cannot watch the configuration directory"))
-        .ok()?;
-    Some(debouncer)
 }
 
 pub(crate) async fn check(common: &Common, connect: bool) -> ExitCode {

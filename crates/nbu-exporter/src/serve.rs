@@ -26,8 +26,9 @@ use tracing::{debug, info, warn};
 /// Prometheus text format 0.0.4.
 const METRICS_CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
-/// A request to reload the configuration, answered with the outcome.
-pub(crate) type ReloadRequest = oneshot::Sender<Result<(), String>>;
+/// A request to reload the configuration, answered with the outcome: the line to answer with
+/// ("configuration reloaded" or "configuration unchanged"), or why the reload was rejected.
+pub(crate) type ReloadRequest = oneshot::Sender<Result<&'static str, String>>;
 
 /// What the HTTP handlers read.
 pub(crate) struct HttpState {
@@ -195,7 +196,7 @@ async fn reload(state: &HttpState) -> Response<Full<Bytes>> {
         return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n");
     }
     match outcome.await {
-        Ok(Ok(())) => text(StatusCode::OK, "configuration reloaded\n"),
+        Ok(Ok(answer)) => text(StatusCode::OK, answer),
         Ok(Err(error)) => text(
             StatusCode::BAD_REQUEST,
             &format!("reload rejected; the previous configuration stays:\n{error}\n"),

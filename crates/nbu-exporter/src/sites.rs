@@ -29,20 +29,31 @@ impl Sites {
         }
     }
 
-    /// Starts, restarts or stops pollers so that they match `config`. Every client is built before
-    /// anything changes, so a configuration that cannot be applied leaves the running one intact.
-    pub(crate) async fn apply(&mut self, config: &Config) -> Result<(), String> {
+    /// Starts, restarts or stops pollers so that they match `config`, and says how many sites it
+    /// started or stopped. Sites whose settings did not change keep their client, poller and job
+    /// window. Every new client is built before anything changes, so a configuration that cannot
+    /// be applied leaves the running one intact.
+    pub(crate) async fn apply(&mut self, config: &Config) -> Result<usize, String> {
         let mut wanted = BTreeMap::new();
+        let mut new_specs = BTreeMap::new();
         for site in &config.sites {
-            let spec = site_spec(site, config)?;
-            wanted.insert(site.site.clone(), (Shape::of(site, config), spec));
+            let shape = Shape::of(site, config);
+            let unchanged = self
+                .running
+                .get(&site.site)
+                .is_some_and(|(running, _)| *running == shape);
+            if !unchanged {
+                new_specs.insert(site.site.clone(), site_spec(site, config)?);
+            }
+            wanted.insert(site.site.clone(), shape);
         }
         let stale: Vec<String> = self
             .running
             .iter()
-            .filter(|(name, (print, _))| wanted.get(*name).is_none_or(|(p, _)| p != print))
+            .filter(|(name, (shape, _))| wanted.get(*name) != Some(shape))
             .map(|(name, _)| name.clone())
             .collect();
+        let mut changes = 0;
         for name in stale {
             if let Some((_, poller)) = self.running.remove(&name) {
                 poller.shutdown().await;
@@ -50,17 +61,19 @@ impl Sites {
             if !wanted.contains_key(&name) {
                 info!(site = %name, "site removed from the configuration");
                 self.publisher.remove_site(&name);
+                changes += 1;
             }
         }
-        for (name, (print, spec)) in wanted {
-            if self.running.contains_key(&name) {
+        for (name, spec) in new_specs {
+            let Some(shape) = wanted.remove(&name) else {
                 continue;
-            }
+            };
             info!(site = %name, "starting site");
             let poller = SitePoller::spawn(spec, Arc::clone(&self.publisher));
-            self.running.insert(name, (print, poller));
+            self.running.insert(name, (shape, poller));
+            changes += 1;
         }
-        Ok(())
+        Ok(changes)
     }
 
     pub(crate) async fn shutdown(self) {
@@ -71,13 +84,15 @@ impl Sites {
 }
 
 /// Everything that shapes a site's poller; a site restarts on reload only when this changes
-/// (secrets included: a rotated API key restarts the site).
+/// (secrets included: a rotated API key restarts the site, and so does a `caFile` whose content
+/// changed under the same path).
 #[derive(PartialEq)]
 struct Shape {
     site: SiteConfig,
     collection: CollectionConfig,
     collectors: CollectorsConfig,
     window: Duration,
+    ca_digest: Option<u64>,
 }
 
 impl Shape {
@@ -87,6 +102,7 @@ impl Shape {
             collection: config.collection.clone(),
             collectors: config.collectors.clone(),
             window: config.job_window(),
+            ca_digest: site.ca_file.as_deref().and_then(crate::watch::file_digest),
         }
     }
 }

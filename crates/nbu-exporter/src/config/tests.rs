@@ -861,3 +861,27 @@ fn flow_style_collector_sections_are_read() {
     assert!(!config.collectors.tape && !config.collectors.per_client.enabled);
     assert!(config.warnings.is_empty(), "{:?}", config.warnings);
 }
+
+#[test]
+fn an_api_key_an_http_header_cannot_carry_is_refused_without_showing_it() {
+    // As `run` sends it: the key goes into the Authorization header, which refuses these.
+    for (key, expected) in [
+        ("line-one-secret\nline-two", "control character"),
+        ("tab\u{7f}secret", "control character"),
+        ("clé-secrète", "non-ASCII"),
+    ] {
+        let found = problems(
+            "nbuservers:\n  - site: paris\n    host: nbu\n    apiKey: ${NBU_KEY}\n",
+            &[("NBU_KEY", key)],
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].key, "nbuservers[0].apiKey");
+        assert!(found[0].message.contains(expected), "{}", found[0].message);
+        assert!(!found[0].message.contains("secret"), "the key is not shown");
+    }
+    let multi_line = problems(
+        "nbuservers:\n  - site: paris\n    host: nbu\n    apiKey: |\n      the-key\n",
+        &[],
+    );
+    assert_eq!(multi_line[0].key, "nbuservers[0].apiKey", "{multi_line:?}");
+}

@@ -95,6 +95,24 @@ impl Scalar {
     }
 }
 
+/// Why `secret` cannot travel in an HTTP header (as the API key does), without showing it.
+fn header_problem(secret: &str) -> Option<&'static str> {
+    if secret.chars().any(char::is_control) {
+        Some(
+            "contains a control character (often a line break from a multi-line YAML value, or \
+             a file or variable read with its final newline); an HTTP header cannot carry it, so \
+             remove it",
+        )
+    } else if !secret.is_ascii() {
+        Some(
+            "contains non-ASCII characters, which an HTTP header cannot carry; copy the key \
+             again from the NetBackup web UI",
+        )
+    } else {
+        None
+    }
+}
+
 fn shown(text: &str) -> String {
     format!("{text:?}")
 }
@@ -950,6 +968,10 @@ impl<'a> Checker<'a> {
                 None
             }
             Got::Value(key) => {
+                if let Some(problem) = header_problem(key.expose_secret()) {
+                    self.error(&section.key("apiKey"), problem);
+                    return None;
+                }
                 if matches!(user, Got::Value(_)) || matches!(password, Got::Value(_)) {
                     self.warn(format!(
                         "`{}` has both `apiKey` and `username`/`password`; the API key is used",

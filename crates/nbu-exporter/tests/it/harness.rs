@@ -159,6 +159,16 @@ impl Exporter {
         assert!(status.success());
     }
 
+    /// Sends SIGTERM, waits for the exit, and returns the status with everything the process wrote.
+    pub(crate) fn terminate_with_output(self) -> (std::process::ExitStatus, String) {
+        let output = Arc::clone(&self.output);
+        let status = self.terminate();
+        // The reader threads see the end of the pipes shortly after the exit.
+        std::thread::sleep(Duration::from_millis(200));
+        let text = output.lock().unwrap().clone();
+        (status, text)
+    }
+
     /// Sends SIGTERM and waits for the exit status.
     pub(crate) fn terminate(mut self) -> std::process::ExitStatus {
         self.signal("TERM");

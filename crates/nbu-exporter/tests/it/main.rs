@@ -8,7 +8,9 @@
 
 mod harness;
 
+mod cli;
 mod commands;
 mod compat;
 mod e2e;
 mod faults;
+mod reload;
