@@ -127,6 +127,7 @@ mod release;
 mod render;
 mod routes;
 mod server;
+mod spec;
 mod stats;
 mod tls;
 mod vocab;
