@@ -313,18 +313,24 @@ impl<F: PartialEq> Expr<F> {
             Self::And(a, b) => a.matches(record) && b.matches(record),
             Self::Or(a, b) => a.matches(record) || b.matches(record),
             Self::Not(a) => !a.matches(record),
-            Self::Func { func, field, value } => record.with_field(field, &mut |actual| match actual {
-                Some(FieldValue::Str(text)) => match func {
-                    StrFunc::Contains => text.contains(value.as_str()),
-                    StrFunc::StartsWith => text.starts_with(value.as_str()),
-                    StrFunc::EndsWith => text.ends_with(value.as_str()),
-                },
-                _ => false,
-            }),
-            Self::Cmp { field, op, value } => record.with_field(field, &mut |actual| match actual {
-                None => *op == CmpOp::Ne,
-                Some(actual) => compare(actual, value).is_some_and(|ordering| apply(*op, ordering)),
-            }),
+            Self::Func { func, field, value } => {
+                record.with_field(field, &mut |actual| match actual {
+                    Some(FieldValue::Str(text)) => match func {
+                        StrFunc::Contains => text.contains(value.as_str()),
+                        StrFunc::StartsWith => text.starts_with(value.as_str()),
+                        StrFunc::EndsWith => text.ends_with(value.as_str()),
+                    },
+                    _ => false,
+                })
+            }
+            Self::Cmp { field, op, value } => {
+                record.with_field(field, &mut |actual| match actual {
+                    None => *op == CmpOp::Ne,
+                    Some(actual) => {
+                        compare(actual, value).is_some_and(|ordering| apply(*op, ordering))
+                    }
+                })
+            }
         }
     }
 

@@ -320,8 +320,12 @@ impl Fields<JobField> for JobRef<'_> {
 /// listed operators (typed fields keep their value checks), plus the typed fields an older spec
 /// does not list, which stay accepted.
 pub(crate) fn job_filter_fields(release: Release) -> &'static [FieldSpec<JobField>] {
-    static TABLES: [OnceLock<Vec<FieldSpec<JobField>>>; 4] =
-        [OnceLock::new(), OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    static TABLES: [OnceLock<Vec<FieldSpec<JobField>>>; 4] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
     let slot = Release::ALL
         .iter()
         .position(|r| *r == release)
@@ -330,30 +334,31 @@ pub(crate) fn job_filter_fields(release: Release) -> &'static [FieldSpec<JobFiel
         return JOB_FILTER_FIELDS;
     };
     slot.get_or_init(|| {
-        let mut table: Vec<FieldSpec<JobField>> = spec::filterable(release, "admin", "GET /admin/jobs")
-            .into_iter()
-            .map(|listed| {
-                // Built once per release and kept for the process: the leak is bounded.
-                let ops: &'static [Op] = Box::leak(listed.ops.into_boxed_slice());
-                match JOB_FILTER_FIELDS.iter().find(|t| t.name == listed.name) {
-                    Some(typed) => FieldSpec {
-                        ops: if ops.is_empty() { typed.ops } else { ops },
-                        ..*typed
-                    },
-                    None => FieldSpec {
-                        name: listed.name,
-                        field: JobField::Attr(listed.name),
-                        kind: match listed.kind {
-                            "integer" | "big integer" => Kind::Int,
-                            "float" => Kind::Float,
-                            "date-time" => Kind::Time,
-                            _ => Kind::Str,
+        let mut table: Vec<FieldSpec<JobField>> =
+            spec::filterable(release, "admin", "GET /admin/jobs")
+                .into_iter()
+                .map(|listed| {
+                    // Built once per release and kept for the process: the leak is bounded.
+                    let ops: &'static [Op] = Box::leak(listed.ops.into_boxed_slice());
+                    match JOB_FILTER_FIELDS.iter().find(|t| t.name == listed.name) {
+                        Some(typed) => FieldSpec {
+                            ops: if ops.is_empty() { typed.ops } else { ops },
+                            ..*typed
                         },
-                        ops,
-                    },
-                }
-            })
-            .collect();
+                        None => FieldSpec {
+                            name: listed.name,
+                            field: JobField::Attr(listed.name),
+                            kind: match listed.kind {
+                                "integer" | "big integer" => Kind::Int,
+                                "float" => Kind::Float,
+                                "date-time" => Kind::Time,
+                                _ => Kind::Str,
+                            },
+                            ops,
+                        },
+                    }
+                })
+                .collect();
         for typed in JOB_FILTER_FIELDS {
             if !table.iter().any(|t| t.name == typed.name) {
                 table.push(*typed);
@@ -431,8 +436,9 @@ impl SortVal {
 
 /// A stable tag for a sort field in cursors, so that a cursor of one order is refused by another.
 fn field_tag(name: &str) -> u32 {
-    name.bytes()
-        .fold(0x811C_9DC5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193))
+    name.bytes().fold(0x811C_9DC5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
 }
 
 /// The orders `/admin/jobs` can be sorted by.
@@ -559,10 +565,15 @@ impl Cursor {
         let word = |at: usize| {
             u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
         };
-        let key = [SortKey::StartTime, SortKey::LastUpdateTime, SortKey::JobId, expected]
-            .into_iter()
-            .find(|key| Self::tag(*key) == bytes[0])
-            .ok_or_else(invalid)?;
+        let key = [
+            SortKey::StartTime,
+            SortKey::LastUpdateTime,
+            SortKey::JobId,
+            expected,
+        ]
+        .into_iter()
+        .find(|key| Self::tag(*key) == bytes[0])
+        .ok_or_else(invalid)?;
         let same_field = match key {
             SortKey::Field(name) => word(1) == field_tag(name),
             _ => true,

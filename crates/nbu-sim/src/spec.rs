@@ -88,7 +88,10 @@ pub(crate) fn filterable(release: Release, area: &str, key: &str) -> Vec<Filtera
                 .filter_map(Value::as_str)
                 .filter_map(op)
                 .collect(),
-            kind: field.get("type").and_then(Value::as_str).unwrap_or("string"),
+            kind: field
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("string"),
         })
         .collect()
 }
