@@ -974,7 +974,7 @@ impl JobStore {
             let id = cursor.id;
             let at = self
                 .get(u64::from(id))
-                .map_or(SortVal::Absent, |job| value(job));
+                .map_or(SortVal::Absent, &value);
             (at, id)
         };
         let start = query.after.map_or(0, |after| {
