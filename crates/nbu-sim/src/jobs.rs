@@ -972,9 +972,7 @@ impl JobStore {
         rows.sort_by(order);
         let place = |cursor: &Cursor| {
             let id = cursor.id;
-            let at = self
-                .get(u64::from(id))
-                .map_or(SortVal::Absent, &value);
+            let at = self.get(u64::from(id)).map_or(SortVal::Absent, &value);
             (at, id)
         };
         let start = query.after.map_or(0, |after| {
