@@ -8,6 +8,7 @@
 
 mod bench;
 mod prereq;
+mod schemas;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -19,6 +20,8 @@ commands:
   test [--no-e2e-install]   fmt check, clippy -D warnings, prerequisites, all tests (incl. the
                             real-Prometheus end-to-end suite), rustdoc with warnings denied
   bench [--quick]           release-mode benchmarks against the simulator; writes target/bench/report.{json,md}
+  schemas [--check]         regenerate crates/nbu-sim/schemas from the vendor OpenAPI specs in
+                            $NBU_OPENAPI_DIR (else ../shared/reference/openapi); --check only compares
   deny [--offline]          cargo-deny check (licenses, bans, sources, advisories) when cargo-deny is installed;
                             --offline skips advisories, whose database is fetched from GitHub
 ";
@@ -29,6 +32,7 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("deny") => deny(&args[1..]),
+        Some("schemas") => schemas::run(&args[1..]),
         Some("-h" | "--help" | "help") | None => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

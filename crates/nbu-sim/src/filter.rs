@@ -136,6 +136,12 @@ pub(crate) enum FieldValue<'a> {
 pub(crate) trait Fields<F> {
     /// The value of `field`, or `None` when the record does not carry it.
     fn field(&self, field: &F) -> Option<FieldValue<'_>>;
+
+    /// Calls `test` with the value of `field`: for records that compute some values on demand
+    /// (owned, so they cannot be returned by reference from [`Fields::field`]).
+    fn with_field(&self, field: &F, test: &mut dyn FnMut(Option<FieldValue<'_>>) -> bool) -> bool {
+        test(self.field(field))
+    }
 }
 
 /// The value type a field table declares.
@@ -307,18 +313,24 @@ impl<F: PartialEq> Expr<F> {
             Self::And(a, b) => a.matches(record) && b.matches(record),
             Self::Or(a, b) => a.matches(record) || b.matches(record),
             Self::Not(a) => !a.matches(record),
-            Self::Func { func, field, value } => match record.field(field) {
-                Some(FieldValue::Str(text)) => match func {
-                    StrFunc::Contains => text.contains(value.as_str()),
-                    StrFunc::StartsWith => text.starts_with(value.as_str()),
-                    StrFunc::EndsWith => text.ends_with(value.as_str()),
-                },
-                _ => false,
-            },
-            Self::Cmp { field, op, value } => match record.field(field) {
-                None => *op == CmpOp::Ne,
-                Some(actual) => compare(actual, value).is_some_and(|ordering| apply(*op, ordering)),
-            },
+            Self::Func { func, field, value } => {
+                record.with_field(field, &mut |actual| match actual {
+                    Some(FieldValue::Str(text)) => match func {
+                        StrFunc::Contains => text.contains(value.as_str()),
+                        StrFunc::StartsWith => text.starts_with(value.as_str()),
+                        StrFunc::EndsWith => text.ends_with(value.as_str()),
+                    },
+                    _ => false,
+                })
+            }
+            Self::Cmp { field, op, value } => {
+                record.with_field(field, &mut |actual| match actual {
+                    None => *op == CmpOp::Ne,
+                    Some(actual) => {
+                        compare(actual, value).is_some_and(|ordering| apply(*op, ordering))
+                    }
+                })
+            }
         }
     }
 

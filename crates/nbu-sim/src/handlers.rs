@@ -8,8 +8,8 @@ use serde_json::{Value, json};
 
 use crate::estate::Estate;
 use crate::filter::{self, Expr, FieldValue, Fields};
-use crate::jobs::{Cursor, JOB_FILTER_FIELDS, JobQuery, JobRef, Sort};
-use crate::release::ApiVersion;
+use crate::jobs::{Cursor, JobQuery, JobRef, Sort, job_filter_fields};
+use crate::release::{ApiVersion, Release};
 use crate::render::catalog::{self, ImageField, ImageRef};
 use crate::render::jobs::{JobContext, write_job};
 use crate::render::{self, resources};
@@ -298,6 +298,8 @@ pub(crate) struct Ctx<'a> {
     pub(crate) estate: &'a Estate,
     pub(crate) params: &'a Params,
     pub(crate) version: ApiVersion,
+    /// The release played: its specs decide the sortable and filterable fields.
+    pub(crate) release: Release,
     pub(crate) now: u32,
     pub(crate) base_url: &'a str,
 }
@@ -521,11 +523,11 @@ impl Ctx<'_> {
         let sort = self
             .params
             .get("sort")
-            .map(Sort::parse)
+            .map(|text| Sort::parse(text, self.release))
             .transpose()
             .map_err(ApiError::bad_request)?
             .unwrap_or(Sort::DEFAULT);
-        let filter = typed_filter(self.params.get("filter"), JOB_FILTER_FIELDS)?;
+        let filter = typed_filter(self.params.get("filter"), job_filter_fields(self.release))?;
         let cursor = |name: &str| {
             self.params
                 .get(name)
@@ -538,6 +540,7 @@ impl Ctx<'_> {
             after: cursor("page[after]")?,
             before: cursor("page[before]")?,
             limit,
+            now: self.now,
         };
         let page = self.estate.jobs.query(&self.estate.tables, &query);
         let ctx = JobContext {
@@ -631,8 +634,11 @@ impl Ctx<'_> {
             .pointer("/attributes/filter")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let filter = typed_filter(Some(filter_text), JOB_FILTER_FIELDS)?;
-        let count = self.estate.jobs.count(&self.estate.tables, filter.as_ref());
+        let filter = typed_filter(Some(filter_text), job_filter_fields(self.release))?;
+        let count = self
+            .estate
+            .jobs
+            .count(&self.estate.tables, filter.as_ref(), self.now);
         let body = json!({"data": {"type": "jobCount", "id": "0", "attributes": {"count": count, "filter": filter_text}}});
         Ok(Reply::json(self.version, &body))
     }

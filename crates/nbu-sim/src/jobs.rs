@@ -8,12 +8,17 @@
 //! `lastUpdateTime` and `endTime` let scans in id order skip whole blocks that cannot match. Together a
 //! page costs O(page) for the common queries, not O(jobs).
 
+use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::ops::Bound;
+use std::sync::OnceLock;
+
+use serde_json::Value;
 
 use crate::estate::Tables;
-use crate::filter::{Expr, FieldSpec, FieldValue, Fields, Kind, ops};
-use crate::vocab;
+use crate::filter::{Expr, FieldSpec, FieldValue, Fields, Kind, Op, ops};
+use crate::release::Release;
+use crate::{render, spec, vocab};
 
 /// Marks an absent `u32` reference (no client).
 pub(crate) const NONE_U32: u32 = u32::MAX;
@@ -67,10 +72,12 @@ impl Job {
     }
 }
 
-/// Fields `/admin/jobs` filters accept (a subset of the spec's list; the rest answer 400 naming the
-/// supported ones).
+/// Fields `/admin/jobs` filters and sorts read. The typed ones are read straight from the record;
+/// every other field the spec lists is [`JobField::Attr`], read from the served attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JobField {
+    /// A served attribute by name.
+    Attr(&'static str),
     JobId,
     ParentJobId,
     ClientName,
@@ -92,7 +99,7 @@ pub(crate) enum JobField {
     DedupRatio,
 }
 
-/// The filter table for jobs, with the operators admin.yaml documents per field.
+/// The typed part of the filter table for jobs, with the operators admin.yaml documents per field.
 pub(crate) const JOB_FILTER_FIELDS: &[FieldSpec<JobField>] = &[
     FieldSpec {
         name: "jobId",
@@ -282,6 +289,7 @@ impl Fields<JobField> for JobRef<'_> {
         let job = self.job;
         let time = |secs: u32| FieldValue::Time(i64::from(secs) * 1000);
         Some(match field {
+            JobField::Attr(_) => return None,
             JobField::JobId => FieldValue::Int(i64::from(job.id)),
             JobField::ParentJobId => FieldValue::Int(i64::from(job.parent)),
             JobField::ClientName => FieldValue::Str(self.client_name()),
@@ -308,12 +316,139 @@ impl Fields<JobField> for JobRef<'_> {
     }
 }
 
+/// The filter table for a release: every field its admin.yaml lists for `/admin/jobs`, with the
+/// listed operators (typed fields keep their value checks), plus the typed fields an older spec
+/// does not list, which stay accepted.
+pub(crate) fn job_filter_fields(release: Release) -> &'static [FieldSpec<JobField>] {
+    static TABLES: [OnceLock<Vec<FieldSpec<JobField>>>; 4] = [
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+        OnceLock::new(),
+    ];
+    let slot = Release::ALL
+        .iter()
+        .position(|r| *r == release)
+        .and_then(|i| TABLES.get(i));
+    let Some(slot) = slot else {
+        return JOB_FILTER_FIELDS;
+    };
+    slot.get_or_init(|| {
+        let mut table: Vec<FieldSpec<JobField>> =
+            spec::filterable(release, "admin", "GET /admin/jobs")
+                .into_iter()
+                .map(|listed| {
+                    // Built once per release and kept for the process: the leak is bounded.
+                    let ops: &'static [Op] = Box::leak(listed.ops.into_boxed_slice());
+                    match JOB_FILTER_FIELDS.iter().find(|t| t.name == listed.name) {
+                        Some(typed) => FieldSpec {
+                            ops: if ops.is_empty() { typed.ops } else { ops },
+                            ..*typed
+                        },
+                        None => FieldSpec {
+                            name: listed.name,
+                            field: JobField::Attr(listed.name),
+                            kind: match listed.kind {
+                                "integer" | "big integer" => Kind::Int,
+                                "float" => Kind::Float,
+                                "date-time" => Kind::Time,
+                                _ => Kind::Str,
+                            },
+                            ops,
+                        },
+                    }
+                })
+                .collect();
+        for typed in JOB_FILTER_FIELDS {
+            if !table.iter().any(|t| t.name == typed.name) {
+                table.push(*typed);
+            }
+        }
+        table
+    })
+}
+
+/// A job at a moment (elapsed times and transfer rates of running jobs depend on the clock).
+#[derive(Clone, Copy)]
+pub(crate) struct JobAt<'a> {
+    pub(crate) job: JobRef<'a>,
+    pub(crate) now: u32,
+}
+
+impl Fields<JobField> for JobAt<'_> {
+    fn field(&self, field: &JobField) -> Option<FieldValue<'_>> {
+        self.job.field(field)
+    }
+
+    fn with_field(
+        &self,
+        field: &JobField,
+        test: &mut dyn FnMut(Option<FieldValue<'_>>) -> bool,
+    ) -> bool {
+        let JobField::Attr(name) = field else {
+            return test(self.job.field(field));
+        };
+        match render::jobs::attribute(self.job, self.now, name) {
+            Some(Value::String(text)) => test(Some(FieldValue::Str(&text))),
+            Some(Value::Number(n)) => test(
+                n.as_i64()
+                    .map(FieldValue::Int)
+                    .or_else(|| n.as_f64().map(FieldValue::Float)),
+            ),
+            Some(Value::Bool(b)) => test(Some(FieldValue::Bool(b))),
+            _ => test(None),
+        }
+    }
+}
+
+/// A job's value in a sort on any field; absent values sort after present ones.
+#[derive(Debug, Clone, PartialEq, PartialOrd)]
+enum SortVal {
+    Num(f64),
+    Text(String),
+    Absent,
+}
+
+impl SortVal {
+    fn of(job: JobAt<'_>, name: &str) -> Self {
+        let typed = JOB_FILTER_FIELDS.iter().find(|t| t.name == name);
+        if let Some(typed) = typed {
+            return match job.job.field(&typed.field) {
+                Some(FieldValue::Int(v) | FieldValue::Time(v)) => Self::Num(v as f64),
+                Some(FieldValue::Float(v)) => Self::Num(v),
+                Some(FieldValue::Str(text)) => Self::Text(text.to_owned()),
+                Some(FieldValue::Bool(b)) => Self::Num(f64::from(u8::from(b))),
+                None => Self::Absent,
+            };
+        }
+        match render::jobs::attribute(job.job, job.now, name) {
+            Some(Value::Number(n)) => Self::Num(n.as_f64().unwrap_or_default()),
+            Some(Value::String(text)) => Self::Text(text),
+            Some(Value::Bool(b)) => Self::Num(f64::from(u8::from(b))),
+            _ => Self::Absent,
+        }
+    }
+
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.partial_cmp(other).unwrap_or(Ordering::Equal)
+    }
+}
+
+/// A stable tag for a sort field in cursors, so that a cursor of one order is refused by another.
+fn field_tag(name: &str) -> u32 {
+    name.bytes().fold(0x811C_9DC5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    })
+}
+
 /// The orders `/admin/jobs` can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum SortKey {
     StartTime,
     LastUpdateTime,
     JobId,
+    /// Any other field the spec lists as sortable, sorted by its value (then job id).
+    Field(&'static str),
 }
 
 /// A sort order (`sort=-startTime` is `{StartTime, descending: true}`, the default).
@@ -329,8 +464,9 @@ impl Sort {
         descending: true,
     };
 
-    /// Parses the `sort` parameter.
-    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+    /// Parses the `sort` parameter against the keys the release's spec lists.
+    pub(crate) fn parse(text: &str, release: Release) -> Result<Self, String> {
+        let text = text.trim();
         let (descending, name) = match text.strip_prefix('-') {
             Some(name) => (true, name),
             None => (false, text),
@@ -340,9 +476,16 @@ impl Sort {
             "lastUpdateTime" => SortKey::LastUpdateTime,
             "jobId" => SortKey::JobId,
             _ => {
-                return Err(format!(
-                    "invalid sort {text:?}: nbu-sim sorts jobs on startTime, lastUpdateTime or jobId (prefix '-' for descending)"
-                ));
+                let listed = spec::sortable(release, "admin", "GET /admin/jobs");
+                match listed.iter().find(|listed| **listed == name) {
+                    Some(listed) => SortKey::Field(listed),
+                    None => {
+                        return Err(format!(
+                            "invalid sort {text:?}: jobs sort on one of {} (prefix '-' for descending)",
+                            listed.join(", ")
+                        ));
+                    }
+                }
             }
         };
         Ok(Self { key, descending })
@@ -365,6 +508,7 @@ impl Cursor {
         let time = match key {
             SortKey::LastUpdateTime => job.last_update,
             SortKey::StartTime | SortKey::JobId => job.start,
+            SortKey::Field(name) => field_tag(name),
         };
         Self {
             key,
@@ -378,6 +522,7 @@ impl Cursor {
             SortKey::StartTime => 0x53,
             SortKey::LastUpdateTime => 0x55,
             SortKey::JobId => 0x4A,
+            SortKey::Field(_) => 0x46,
         }
     }
 
@@ -417,18 +562,27 @@ impl Cursor {
         {
             return Err(invalid());
         }
-        let key = [SortKey::StartTime, SortKey::LastUpdateTime, SortKey::JobId]
-            .into_iter()
-            .find(|key| Self::tag(*key) == bytes[0])
-            .ok_or_else(invalid)?;
-        if key != expected {
+        let word = |at: usize| {
+            u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
+        };
+        let key = [
+            SortKey::StartTime,
+            SortKey::LastUpdateTime,
+            SortKey::JobId,
+            expected,
+        ]
+        .into_iter()
+        .find(|key| Self::tag(*key) == bytes[0])
+        .ok_or_else(invalid)?;
+        let same_field = match key {
+            SortKey::Field(name) => word(1) == field_tag(name),
+            _ => true,
+        };
+        if key != expected || !same_field {
             return Err(format!(
                 "invalid cursor {text:?}: it belongs to a different sort order than this request's"
             ));
         }
-        let word = |at: usize| {
-            u32::from_be_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]])
-        };
         Ok(Self {
             key,
             time: word(1),
@@ -445,6 +599,8 @@ pub(crate) struct JobQuery<'a> {
     pub(crate) after: Option<Cursor>,
     pub(crate) before: Option<Cursor>,
     pub(crate) limit: usize,
+    /// Unix seconds: the clock for values of running jobs.
+    pub(crate) now: u32,
 }
 
 /// One page of results.
@@ -707,7 +863,8 @@ impl JobStore {
     ) -> Box<dyn Iterator<Item = usize> + 's> {
         let ascending = forward != sort.descending;
         match sort.key {
-            SortKey::StartTime | SortKey::JobId => {
+            // Field sorts are served by `query_by_value`; an id scan is their candidate order.
+            SortKey::StartTime | SortKey::JobId | SortKey::Field(_) => {
                 let (mut lo, mut hi) = (plan.idx_lo, plan.idx_hi);
                 if let Some(cursor) = from {
                     let pos = i64::from(cursor.id) - i64::from(self.first_id);
@@ -762,6 +919,7 @@ impl JobStore {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn matching<'s>(
         &'s self,
         tables: &'s Tables,
@@ -770,14 +928,114 @@ impl JobStore {
         sort: Sort,
         forward: bool,
         from: Option<Cursor>,
+        now: u32,
     ) -> impl Iterator<Item = &'s Job> + 's {
         self.scan(plan, sort, forward, from)
             .filter_map(|idx| self.jobs.get(idx))
-            .filter(move |job| filter.is_none_or(|f| f.matches(&JobRef { job, tables })))
+            .filter(move |job| {
+                filter.is_none_or(|f| {
+                    f.matches(&JobAt {
+                        job: JobRef { job, tables },
+                        now,
+                    })
+                })
+            })
+    }
+
+    /// A query sorted on a field without an index: every matching job is read and ordered by
+    /// (value, job id). A cursor names a job; the page continues from that job's place in the order.
+    fn query_by_value(&self, tables: &Tables, query: &JobQuery<'_>, name: &str) -> JobPage {
+        let plan = self.plan(query.filter);
+        let sort = query.sort;
+        let now = query.now;
+        let value = |job: &Job| {
+            SortVal::of(
+                JobAt {
+                    job: JobRef { job, tables },
+                    now,
+                },
+                name,
+            )
+        };
+        let order = |a: &(SortVal, u32), b: &(SortVal, u32)| {
+            let ordering = a.0.cmp(&b.0).then(a.1.cmp(&b.1));
+            if sort.descending {
+                ordering.reverse()
+            } else {
+                ordering
+            }
+        };
+        let mut rows: Vec<(SortVal, u32)> = self
+            .matching(tables, query.filter, plan, sort, true, None, now)
+            .map(|job| (value(job), job.id))
+            .collect();
+        rows.sort_by(order);
+        let place = |cursor: &Cursor| {
+            let id = cursor.id;
+            let at = self.get(u64::from(id)).map_or(SortVal::Absent, &value);
+            (at, id)
+        };
+        let start = query.after.map_or(0, |after| {
+            let at = place(&after);
+            rows.partition_point(|row| order(row, &at) != Ordering::Greater)
+        });
+        let end = query
+            .before
+            .map_or(rows.len(), |before| {
+                let at = place(&before);
+                rows.partition_point(|row| order(row, &at) == Ordering::Less)
+            })
+            .max(start);
+        let available = rows.get(start..end).unwrap_or_default();
+        let (from, to, range_truncated, more_after, more_before);
+        if query.before.is_some() && query.after.is_none() {
+            from = end - available.len().min(query.limit);
+            to = end;
+            range_truncated = false;
+            more_before = from > 0;
+            more_after = to < rows.len();
+        } else {
+            from = start;
+            to = start + available.len().min(query.limit);
+            let overflow = available.len() > query.limit;
+            range_truncated = overflow && query.before.is_some();
+            more_after = overflow;
+            more_before = query.after.is_some() && start > 0;
+        }
+        let ids: Vec<u32> = rows
+            .get(from..to)
+            .unwrap_or_default()
+            .iter()
+            .map(|row| row.1)
+            .collect();
+        let cursors: Vec<Cursor> = ids
+            .iter()
+            .filter_map(|id| self.get(u64::from(*id)))
+            .map(|job| Cursor::of(job, sort.key))
+            .collect();
+        JobPage {
+            ids,
+            next: if more_after {
+                cursors.last().copied()
+            } else {
+                None
+            },
+            prev: if more_before {
+                cursors.first().copied()
+            } else {
+                None
+            },
+            cursors,
+            range_truncated,
+        }
     }
 
     /// Runs a jobs query.
     pub(crate) fn query(&self, tables: &Tables, query: &JobQuery<'_>) -> JobPage {
+        if let SortKey::Field(name) = query.sort.key {
+            return self.query_by_value(tables, query, name);
+        }
+        let now = query.now;
         let plan = self.plan(query.filter);
         let sort = query.sort;
         let key = sort.key;
@@ -788,7 +1046,7 @@ impl JobStore {
         let more_before;
         if let (Some(before), None) = (query.before, query.after) {
             page = self
-                .matching(tables, query.filter, plan, sort, false, Some(before))
+                .matching(tables, query.filter, plan, sort, false, Some(before), now)
                 .take(limit + 1)
                 .collect();
             more_before = page.len() > limit;
@@ -802,6 +1060,7 @@ impl JobStore {
                     sort,
                     true,
                     Some(Cursor::of(last, key)),
+                    now,
                 )
                 .next()
                 .is_some()
@@ -810,7 +1069,7 @@ impl JobStore {
             let stop = query.before;
             let in_range = |job: &&Job| stop.is_none_or(|stop| precedes(job, &stop, sort));
             page = self
-                .matching(tables, query.filter, plan, sort, true, query.after)
+                .matching(tables, query.filter, plan, sort, true, query.after, now)
                 .take_while(in_range)
                 .take(limit + 1)
                 .collect();
@@ -827,6 +1086,7 @@ impl JobStore {
                         sort,
                         false,
                         Some(Cursor::of(first, key)),
+                        now,
                     )
                     .next()
                     .is_some()
@@ -850,14 +1110,14 @@ impl JobStore {
         }
     }
 
-    /// How many jobs match `filter`.
-    pub(crate) fn count(&self, tables: &Tables, filter: Option<&Expr<JobField>>) -> u64 {
+    /// How many jobs match `filter` at `now`.
+    pub(crate) fn count(&self, tables: &Tables, filter: Option<&Expr<JobField>>, now: u32) -> u64 {
         let plan = self.plan(filter);
         let sort = Sort {
             key: SortKey::JobId,
             descending: false,
         };
-        self.matching(tables, filter, plan, sort, true, None)
+        self.matching(tables, filter, plan, sort, true, None, now)
             .count() as u64
     }
 }
@@ -866,7 +1126,7 @@ impl JobStore {
 fn precedes(job: &Job, stop: &Cursor, sort: Sort) -> bool {
     let (mine, theirs) = match sort.key {
         SortKey::LastUpdateTime => ((job.last_update, job.id), (stop.time, stop.id)),
-        SortKey::StartTime | SortKey::JobId => ((0, job.id), (0, stop.id)),
+        SortKey::StartTime | SortKey::JobId | SortKey::Field(_) => ((0, job.id), (0, stop.id)),
     };
     if sort.descending {
         mine > theirs

@@ -3,9 +3,10 @@
 //! integration and end-to-end tests, and the benchmarks.
 //!
 //! **Architecture invariant:** nbu-sim depends on no workspace crate (in particular not on `nbu-api`).
-//! It renders JSON from its own reading of the specs in `shared/reference/openapi`, so that the
-//! client is checked against an independent implementation; its own tests validate every response
-//! against those specs.
+//! It renders JSON from its own reading of the vendor OpenAPI specs, so that the client is checked
+//! against an independent implementation; its own tests validate every response against the
+//! project's compact schemas of those specs (`crates/nbu-sim/schemas`, from `cargo xtask schemas`)
+//! and, where the vendor specs are at hand, against the specs themselves.
 //!
 //! # Use
 //!
@@ -126,6 +127,7 @@ mod release;
 mod render;
 mod routes;
 mod server;
+mod spec;
 mod stats;
 mod tls;
 mod vocab;

@@ -546,6 +546,7 @@ async fn handle(
                 estate: &estate,
                 params: &params,
                 version,
+                release: shared.release,
                 now,
                 base_url: &shared.base_url,
             };

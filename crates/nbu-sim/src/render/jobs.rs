@@ -51,6 +51,21 @@ pub(crate) fn write_job(
     resource.end();
 }
 
+/// One served attribute of a job, as the client reads it (`None` when the job does not carry it):
+/// what sorts and filters on fields without a typed accessor compare.
+pub(crate) fn attribute(job: JobRef<'_>, now: u32, name: &str) -> Option<serde_json::Value> {
+    let mut out = String::with_capacity(2_048);
+    let ctx = JobContext {
+        base_url: "",
+        now,
+        primary: &job.tables.primary,
+    };
+    write_attributes(&mut out, job, &ctx);
+    let mut attributes: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&out).ok()?;
+    attributes.remove(name)
+}
+
 fn write_attributes(out: &mut String, job: JobRef<'_>, ctx: &JobContext<'_>) {
     let record = job.job;
     let running = !record.is_finished();

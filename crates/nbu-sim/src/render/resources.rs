@@ -33,7 +33,7 @@ pub(crate) fn generate(
     };
     let tape_servers = tape_servers(tables);
     resources.drives = (0..config.drives)
-        .map(|i| drive(tables, &tape_servers, i, rng))
+        .map(|i| drive(tables, &tape_servers, i, config.now, rng))
         .collect();
     let pools = [
         "NetBackup",
@@ -252,7 +252,13 @@ fn disk_pool(tables: &Tables, unit: &StorageUnit, rng: &mut SplitMix64) -> Optio
     }))
 }
 
-fn drive(tables: &Tables, tape_servers: &[String], index: usize, rng: &mut SplitMix64) -> Value {
+fn drive(
+    tables: &Tables,
+    tape_servers: &[String],
+    index: usize,
+    now: u32,
+    rng: &mut SplitMix64,
+) -> Value {
     let host = tape_servers
         .get(index % tape_servers.len().max(1))
         .map_or(tables.primary.as_str(), String::as_str);
@@ -289,10 +295,28 @@ fn drive(tables: &Tables, tape_servers: &[String], index: usize, rng: &mut Split
         "ready": in_use,
         "writeEnabled": in_use,
         "scanHost": host,
+        // The first device path's host, address and state, repeated at the top level as
+        // storage.yaml documents them (no draws from `rng`: the estate stays as it was).
+        "deviceHost": host,
+        "devicePath": format!("/dev/nst{index}"),
+        "driveControlDisplayValue": if down { "DOWN" } else { "TLD" },
+        "bus": "0",
+        "target": (index % 16).to_string(),
+        "lun": "0",
+        "port": (index / 16).to_string(),
+        "worldWideId": format!("500110a0{:08x}", index),
+        "lastCleaningTime": super::iso(now.saturating_sub(7 * 86_400 + index as u32 * 3_600)),
     });
     if in_use {
-        attributes["recordedMediaId"] = json!(format!("A{:05}", rng.range(1, 999)));
+        let media = format!("A{:05}", rng.range(1, 999));
+        let mounted = now.saturating_sub(600 + index as u32 * 60);
+        attributes["externalMediaId"] = json!(media);
+        attributes["label"] = json!(media);
+        attributes["recordedMediaId"] = json!(media);
         attributes["assignedHost"] = json!(host);
+        attributes["user"] = json!("root");
+        attributes["lastMountTime"] = json!(super::iso(mounted));
+        attributes["mountTime"] = json!(super::iso(mounted));
     }
     json!({"id": format!("HPE.ULTRIUM8-SCSI.{index:03}"), "type": "drive", "attributes": attributes})
 }

@@ -11,5 +11,6 @@ mod conformance;
 mod faults;
 mod jobs;
 mod protocol;
+mod spec_lists;
 mod support;
 mod tls;
