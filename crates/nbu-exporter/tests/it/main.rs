@@ -12,3 +12,4 @@ mod commands;
 mod compat;
 mod e2e;
 mod faults;
+mod matrix;
