@@ -13,4 +13,5 @@ mod commands;
 mod compat;
 mod e2e;
 mod faults;
+mod matrix;
 mod reload;
