@@ -66,12 +66,13 @@ mod filter;
 pub mod models;
 mod pagination;
 mod query;
+mod redact;
 mod retry;
 mod tls;
 mod version;
 
-pub use client::{Client, ClientBuilder, RateLimit};
-pub use error::Error;
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_BYTES, RateLimit};
+pub use error::{DecodeError, Error, ErrorKind};
 pub use filter::{Filter, FilterValue, Sort};
 pub use pagination::Page;
 pub use query::JobsQuery;

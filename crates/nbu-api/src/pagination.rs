@@ -22,7 +22,7 @@ use futures_util::Stream;
 use http::header::{DATE, HeaderMap};
 use serde::de::DeserializeOwned;
 
-use crate::client::{Call, Client, decode};
+use crate::client::{Call, Client};
 use crate::error::Error;
 use crate::models::{Identified, ListDocument, PaginationMeta};
 use crate::version::ApiVersion;
@@ -366,7 +366,7 @@ where
             .page(walk.index);
         let answer = walk.client.send(call).await?;
         let server_time = server_time(&answer.headers);
-        let doc: ListDocument<T> = decode(&answer.body, walk.spec.endpoint, Some(version))?;
+        let doc: ListDocument<T> = walk.client.decode(&answer)?;
         walk.check_offset_page(&position, &doc.data, version)?;
         let next = walk.spec.next_position(&position, &doc);
         walk.advance(next, version);
