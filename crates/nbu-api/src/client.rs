@@ -846,8 +846,13 @@ impl Client {
         // Scrubbing more than is quoted would be wasted on a large page, but a secret that
         // straddles the cut must still be masked whole: scrub a margin beyond it.
         let head = body.get(..body.len().min(8 * 1024)).unwrap_or_default();
-        let text = String::from_utf8_lossy(head);
-        let scrubbed = self.inner.redactor.scrub(text.trim());
+        // One line, so that a log line stays one line: runs of whitespace become one space.
+        let text = String::from_utf8_lossy(head)
+            .split(|c: char| c.is_whitespace() || c.is_control())
+            .filter(|word| !word.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let scrubbed = self.inner.redactor.scrub(&text);
         let cut = redact::cap(&scrubbed, QUOTED_BODY_CHARS);
         if body.len() > head.len() && !cut.ends_with("more)") {
             format!("{cut}… ({} bytes more)", body.len() - head.len())
@@ -1069,7 +1074,13 @@ impl Client {
         target: &Target,
     ) -> Result<Bytes, Failure> {
         let limit = self.inner.max_body_bytes;
-        let too_large = |declared: Option<u64>| {
+        let too_large = |declared: Option<u64>, received: u64| {
+            tracing::debug!(
+                limit,
+                received,
+                declared,
+                "response body over max_body_bytes"
+            );
             Failure::Fatal(Error::BodyTooLarge {
                 method: target.method,
                 url: target.url.clone(),
@@ -1077,11 +1088,12 @@ impl Client {
                 version: target.version,
                 limit,
                 declared,
+                received,
             })
         };
         let declared = response.content_length();
         if let Some(length) = declared.filter(|length| *length > limit) {
-            return Err(too_large(Some(length)));
+            return Err(too_large(Some(length), 0));
         }
         let transport = |source| classify_transport(self.transport_error(target, source));
         // Most bodies arrive in one chunk, which is kept as is; only a second one costs a copy.
@@ -1091,7 +1103,7 @@ impl Client {
         while let Some(chunk) = response.chunk().await.map_err(transport)? {
             received = received.saturating_add(chunk.len() as u64);
             if received > limit {
-                return Err(too_large(None));
+                return Err(too_large(None, received));
             }
             match (&mut joined, first.take()) {
                 (Some(buffer), _) => buffer.extend_from_slice(&chunk),

@@ -170,12 +170,12 @@ pub enum Error {
     /// [`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes) allows. Not
     /// retried: the same request would get the same body.
     #[error(
-        "{method} {url}{}: the response body {} exceeds the limit of {} bytes; \
-         raise max_body_bytes if a body this large is expected",
+        "{method} {url}{}: the response body{} exceeds the limit of {} bytes set by \
+         max_body_bytes; raise it if an answer this large is expected",
         ver(version),
         match declared {
-            Some(n) => format!("of {} bytes (Content-Length)", crate::redact::group_thousands(*n)),
-            None => "read so far".to_owned(),
+            Some(n) => format!(" of {} bytes (Content-Length)", crate::redact::group_thousands(*n)),
+            None => String::new(),
         },
         crate::redact::group_thousands(*limit)
     )]
@@ -192,6 +192,9 @@ pub enum Error {
         limit: u64,
         /// The size the server announced in `Content-Length`, when it was over the limit.
         declared: Option<u64>,
+        /// The bytes read before giving up: 0 when `Content-Length` was over the limit, else
+        /// at most the limit plus one chunk.
+        received: u64,
     },
 
     /// The answer decoded but lacks something this call needs (e.g. a count).

@@ -63,7 +63,7 @@ impl Redactor {
     /// `text` with every known secret (raw, URL-encoded, JSON-escaped, any ASCII case) and every
     /// `Bearer …` or `Authorization: …` value replaced by `***`.
     pub(crate) fn scrub(&self, text: &str) -> String {
-        let mut out = mask_credential_fields(text);
+        let mut out = text.to_owned();
         let tokens = self.tokens.lock().unwrap_or_else(PoisonError::into_inner);
         for secret in self.fixed.iter().chain(tokens.iter()) {
             let secret = secret.expose_secret();
@@ -74,7 +74,9 @@ impl Redactor {
                 out = replace_ignore_ascii_case(&out, &form, MASK);
             }
         }
-        out
+        // Known secrets first: the field masking stops at a quote or a comma, which a key may
+        // hold, and would leave the rest of such a key where the search could no longer find it.
+        mask_credential_fields(&out)
     }
 
     /// [`scrub`](Self::scrub) then [`cap`] at [`MAX_RELAYED_CHARS`].

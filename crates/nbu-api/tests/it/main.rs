@@ -3,6 +3,7 @@
 // Core: the client over HTTP (wiremock, the simulator, a loopback TLS server).
 mod auth;
 mod endpoints;
+mod errors;
 mod negotiation;
 mod pagination;
 mod resilience;
