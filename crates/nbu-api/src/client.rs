@@ -36,9 +36,9 @@ const PROBE_ENDPOINT: &str = "/admin/jobs";
 const DEFAULT_MAX_PAGES: u32 = 100_000;
 
 /// Default of [`ClientBuilder::max_body_bytes`]: 32 MiB. The largest pages this crate asks for
-/// are 100 full jobs (about 0.25 MB from the simulator, which fills every documented field)
-/// and 1,000 catalog or SLP images (a few MB at most); 32 MiB leaves more than ten times that
-/// for verbose real servers while keeping a runaway body from taking the process's memory.
+/// are 100 full jobs (196 KB from the simulator, which fills every documented field, so about
+/// 2 KB a job) and 1,000 SLP images (a few MB at most); 32 MiB leaves ten times that and more
+/// for verbose real servers, while a runaway or endless body costs at most that much memory.
 pub const DEFAULT_MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
 
 /// How much of a non-JSON body an error quotes.

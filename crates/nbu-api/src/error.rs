@@ -548,11 +548,19 @@ fn tls_advice(error: &rustls::Error, context: &TransportContext<'_>) -> String {
         return format!("TLS handshake failed: {error}");
     };
     match cert {
-        Cert::UnknownIssuer => match context.ca_bundle {
+        // A bad signature here means a CA of the right name but another key: typically a
+        // NetBackup CA that was re-created, with the old one still in the bundle.
+        Cert::UnknownIssuer | Cert::BadSignature => match context.ca_bundle {
             Some(ca) => format!(
                 "TLS: the server's certificate is not signed by the CA in {ca}: set caFile \
                  (ca_bundle_file) to the CA certificate that signed it, for NetBackup's own CA \
-                 the webRootCert of GET /security/cacert"
+                 the webRootCert of GET /security/cacert{}",
+                if matches!(cert, Cert::BadSignature) {
+                    " (a CA of the same name is there, but not the one that signed it: was the \
+                     CA re-created?)"
+                } else {
+                    ""
+                }
             ),
             None => "TLS: the server's certificate is signed by a CA this system does not \
                      trust: set caFile (ca_bundle_file) to the CA certificate that signed the \
@@ -570,7 +578,15 @@ fn tls_advice(error: &rustls::Error, context: &TransportContext<'_>) -> String {
         Cert::NotValidForName | Cert::NotValidForNameContext { .. } => {
             let presented = match cert {
                 Cert::NotValidForNameContext { presented, .. } if !presented.is_empty() => {
-                    format!(" (it names {})", presented.join(", "))
+                    // rustls writes each name as `DnsName("host")` or `IpAddress(…)`.
+                    let names: Vec<&str> = presented
+                        .iter()
+                        .map(|name| match (name.find('"'), name.rfind('"')) {
+                            (Some(a), Some(b)) if a < b => name.get(a + 1..b).unwrap_or(name),
+                            _ => name.as_str(),
+                        })
+                        .collect();
+                    format!(" (it names {})", names.join(", "))
                 }
                 _ => String::new(),
             };
