@@ -683,6 +683,12 @@ impl Client {
         }
     }
 
+    /// `text` from the server as an error may keep it: this client's secrets masked, cut to
+    /// 512 characters.
+    pub(crate) fn relay(&self, text: &str) -> String {
+        self.inner.redactor.relay(text)
+    }
+
     /// See [`ClientBuilder::max_pages`].
     pub(crate) fn max_pages(&self) -> u32 {
         self.inner.max_pages

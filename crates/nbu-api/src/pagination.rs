@@ -261,7 +261,8 @@ impl Walk {
         Error::Unexpected {
             endpoint: self.spec.endpoint.to_owned(),
             version,
-            reason,
+            // The reason quotes ids and cursors the server sent.
+            reason: self.client.relay(&reason),
         }
     }
 
