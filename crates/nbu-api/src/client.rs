@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use http::{Method, StatusCode};
@@ -19,8 +19,11 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::auth::{Credentials, LoginAnswer, LoginBody, LoginCredentials, Token};
-use crate::error::{Error, is_tls_rejection, is_transient_status};
+use crate::error::{
+    DecodeError, Error, TransportContext, is_tls_rejection, is_transient_status, transport_cause,
+};
 use crate::models::ErrorBody;
+use crate::redact::{self, Redactor};
 use crate::retry::{Budget, RetryPolicy, parse_retry_after};
 use crate::tls::{self, Trust};
 use crate::version::ApiVersion;
@@ -31,6 +34,15 @@ const PROBE_ENDPOINT: &str = "/admin/jobs";
 /// Default of [`ClientBuilder::max_pages`]: ten million jobs at 100 a page, far beyond any real
 /// listing, yet a bound on a server that keeps pointing to a next page.
 const DEFAULT_MAX_PAGES: u32 = 100_000;
+
+/// Default of [`ClientBuilder::max_body_bytes`]: 32 MiB. The largest pages this crate asks for
+/// are 100 full jobs (196 KB from the simulator, which fills every documented field, so about
+/// 2 KB a job) and 1,000 SLP images (a few MB at most); 32 MiB leaves ten times that and more
+/// for verbose real servers, while a runaway or endless body costs at most that much memory.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 32 * 1024 * 1024;
+
+/// How much of a non-JSON body an error quotes.
+const QUOTED_BODY_CHARS: usize = 200;
 
 /// A client-side limit on the request rate, shared by every clone of one [`Client`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -89,6 +101,7 @@ pub struct ClientBuilder {
     rate_limit: Option<RateLimit>,
     user_agent: String,
     max_pages: u32,
+    max_body_bytes: u64,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -104,6 +117,7 @@ impl fmt::Debug for ClientBuilder {
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("max_pages", &self.max_pages)
+            .field("max_body_bytes", &self.max_body_bytes)
             .finish_non_exhaustive()
     }
 }
@@ -123,6 +137,7 @@ impl ClientBuilder {
             rate_limit: Some(RateLimit::default()),
             user_agent: concat!("nbu-api/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_pages: DEFAULT_MAX_PAGES,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 
@@ -239,6 +254,16 @@ impl ClientBuilder {
         self
     }
 
+    /// The largest response body accepted, in bytes; a larger one fails the request with
+    /// [`Error::BodyTooLarge`], without retries. It is checked against `Content-Length` before
+    /// the body is read and again as the body arrives, so a server that streams without end
+    /// costs no more memory than this. Default [`DEFAULT_MAX_BODY_BYTES`] (32 MiB); at least
+    /// 1 KiB.
+    pub fn max_body_bytes(mut self, bytes: u64) -> Self {
+        self.max_body_bytes = bytes;
+        self
+    }
+
     /// Checks the settings and builds the client. No request is sent.
     pub fn build(self) -> Result<Client, Error> {
         let base = validate_base_url(&self.base_url)?;
@@ -254,6 +279,15 @@ impl ClientBuilder {
             return Err(Error::InvalidConfig {
                 field: "login",
                 reason: "the user name is empty".into(),
+            });
+        }
+        if self.max_body_bytes < 1024 {
+            return Err(Error::InvalidConfig {
+                field: "max_body_bytes",
+                reason: format!(
+                    "{} bytes is too small for any NetBackup answer: give at least 1024",
+                    self.max_body_bytes
+                ),
             });
         }
         if self.max_pages == 0 {
@@ -295,10 +329,26 @@ impl ClientBuilder {
                 reason: "cannot build the HTTP client".into(),
                 source: Some(Box::new(e)),
             })?;
+        let redactor = Redactor::new(match &self.credentials {
+            Credentials::None => None,
+            Credentials::ApiKey(key) => Some(key.clone()),
+            Credentials::Login(login) => Some(login.password.clone()),
+        });
+        let ca_bundle = match &self.ca_bundle {
+            Some(CaSource::File(path)) => Some(path.display().to_string()),
+            Some(CaSource::Pem(_)) => Some("the CA bundle given as PEM".to_owned()),
+            None => None,
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
                 base,
+                redactor,
+                configured_version: self.version,
+                timeout: self.timeout,
+                connect_timeout: self.connect_timeout,
+                ca_bundle,
+                max_body_bytes: self.max_body_bytes,
                 credentials: self.credentials,
                 token: Mutex::new(None),
                 logins: AtomicU64::new(0),
@@ -437,6 +487,15 @@ fn validate_base_url(raw: &str) -> Result<Url, Error> {
 struct Inner {
     http: reqwest::Client,
     base: Url,
+    /// Masks this client's secrets in every text of an answer that an error keeps.
+    redactor: Redactor,
+    /// The version given to the builder, so that a 406 can be blamed on that setting.
+    configured_version: Option<ApiVersion>,
+    timeout: Duration,
+    connect_timeout: Duration,
+    /// The CA bundle configured, as errors name it.
+    ca_bundle: Option<String>,
+    max_body_bytes: u64,
     credentials: Credentials,
     token: Mutex<Option<Token>>,
     logins: AtomicU64,
@@ -540,11 +599,35 @@ impl Call {
     }
 }
 
-/// A successful (2xx) answer, body read in full.
+/// A successful (2xx) answer, body read in full, with what errors about it must name.
 #[derive(Debug)]
 pub(crate) struct Answer {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
+    pub(crate) status: u16,
+    pub(crate) target: Target,
+}
+
+/// One request as errors describe it.
+#[derive(Debug, Clone)]
+pub(crate) struct Target {
+    pub(crate) method: &'static str,
+    /// The URL without its query.
+    pub(crate) url: String,
+    pub(crate) endpoint: String,
+    pub(crate) version: Option<ApiVersion>,
+}
+
+fn method_name(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        _ => "HTTP",
+    }
 }
 
 /// Why one attempt failed, and what the retry loop may do about it.
@@ -598,6 +681,12 @@ impl Client {
             inner: Arc::clone(&self.inner),
             version: Some(version),
         }
+    }
+
+    /// `text` from the server as an error may keep it: this client's secrets masked, cut to
+    /// 512 characters.
+    pub(crate) fn relay(&self, text: &str) -> String {
+        self.inner.redactor.relay(text)
     }
 
     /// See [`ClientBuilder::max_pages`].
@@ -713,7 +802,12 @@ impl Client {
             let call = make(version);
             endpoint.clone_from(&call.endpoint);
             match self.send(call).await {
-                Err(error) if error.status() == Some(406) => continue,
+                Err(error)
+                    if error.status() == Some(406)
+                        && !matches!(error, Error::VersionRefused { .. }) =>
+                {
+                    continue;
+                }
                 other => return other.map(|answer| (version, answer)),
             }
         }
@@ -722,20 +816,116 @@ impl Client {
 
     /// Sends `call` and decodes its JSON body.
     pub(crate) async fn json<T: DeserializeOwned>(&self, call: Call) -> Result<T, Error> {
-        let endpoint = call.endpoint.clone();
-        let version = call.version;
         let answer = self.send(call).await?;
-        decode(&answer.body, &endpoint, version)
+        self.decode(&answer)
     }
 
-    /// Sends `call` through the rate limiter with retries; `Ok` only for a 2xx answer.
+    /// Decodes a JSON answer. When it does not parse and the server did not say it was JSON,
+    /// the error says what it was instead ([`Error::NotJson`]), quoting its start.
+    pub(crate) fn decode<T: DeserializeOwned>(&self, answer: &Answer) -> Result<T, Error> {
+        crate::models::from_json(&answer.body).map_err(|source| {
+            let target = answer.target.clone();
+            if let Some(content_type) = non_json_content_type(&answer.headers) {
+                return Error::NotJson {
+                    method: target.method,
+                    url: target.url,
+                    endpoint: target.endpoint,
+                    version: target.version,
+                    status: answer.status,
+                    content_type: self.inner.redactor.relay(&content_type),
+                    bytes: answer.body.len() as u64,
+                    start: self.quote_body(&answer.body),
+                };
+            }
+            Error::Decode {
+                method: target.method,
+                url: target.url,
+                endpoint: target.endpoint,
+                version: target.version,
+                source: DecodeError::new(&source, &self.inner.redactor),
+            }
+        })
+    }
+
+    /// The start of a body as an error may quote it: lossy UTF-8, secrets masked, cut.
+    fn quote_body(&self, body: &[u8]) -> String {
+        // Scrubbing more than is quoted would be wasted on a large page, but a secret that
+        // straddles the cut must still be masked whole: scrub a margin beyond it.
+        let head = body.get(..body.len().min(8 * 1024)).unwrap_or_default();
+        // One line, so that a log line stays one line: runs of whitespace become one space.
+        let text = String::from_utf8_lossy(head)
+            .split(|c: char| c.is_whitespace() || c.is_control())
+            .filter(|word| !word.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let scrubbed = self.inner.redactor.scrub(&text);
+        let cut = redact::cap(&scrubbed, QUOTED_BODY_CHARS);
+        if body.len() > head.len() && !cut.ends_with("more)") {
+            format!("{cut}… ({} bytes more)", body.len() - head.len())
+        } else {
+            cut
+        }
+    }
+
+    /// Sends `call` through the rate limiter with retries; `Ok` only for a 2xx answer. A 406
+    /// for the version the builder pinned becomes [`Error::VersionRefused`], naming the
+    /// versions the server serves.
     pub(crate) async fn send(&self, call: Call) -> Result<Answer, Error> {
+        let pinned = call
+            .version
+            .filter(|v| Some(*v) == self.inner.configured_version);
+        match self.send_with_retries(&call).await {
+            Err(error) if error.status() == Some(406) && pinned.is_some() => {
+                let version = pinned.unwrap_or(ApiVersion::LATEST);
+                // Boxed: finding the offered versions sends requests through this function.
+                let offered = Box::pin(self.offered_versions(version)).await;
+                Err(Error::VersionRefused {
+                    endpoint: call.endpoint,
+                    version,
+                    offered,
+                })
+            }
+            other => other,
+        }
+    }
+
+    /// The versions the server serves, newest first, found by `GET /ping` (no authentication)
+    /// with each version other than `refused` until one is accepted: the server's
+    /// `X-NetBackup-API-Version` header names its newest, and servers keep serving older ones.
+    /// Empty when the server cannot be asked.
+    async fn offered_versions(&self, refused: ApiVersion) -> Vec<ApiVersion> {
+        for version in ApiVersion::ALL.into_iter().filter(|v| *v != refused) {
+            let ping = Call::get("/ping")
+                .version(version)
+                .unauthenticated()
+                .plain_text();
+            match self.send_with_retries(&ping).await {
+                Ok(answer) => {
+                    let newest = answer
+                        .headers
+                        .get("x-netbackup-api-version")
+                        .and_then(|value| value.to_str().ok())
+                        .and_then(|value| value.parse::<ApiVersion>().ok())
+                        .unwrap_or(version);
+                    return ApiVersion::ALL
+                        .into_iter()
+                        .filter(|v| *v <= newest)
+                        .collect();
+                }
+                Err(error) if error.status() == Some(406) => {}
+                Err(_) => break,
+            }
+        }
+        Vec::new()
+    }
+
+    async fn send_with_retries(&self, call: &Call) -> Result<Answer, Error> {
         let mut budget = Budget::new(&self.inner.retry);
         let mut attempts: u32 = 0;
         let mut relogged = false;
         loop {
             attempts = attempts.saturating_add(1);
-            let failure = match self.attempt(&call, attempts).await {
+            let failure = match self.attempt(call, attempts).await {
                 Ok(answer) => return Ok(answer),
                 Err(failure) => failure,
             };
@@ -826,11 +1016,7 @@ impl Client {
                 .header(CONTENT_TYPE, content_type)
                 .body(body.clone());
         }
-        let transport = |source: reqwest::Error| Error::Http {
-            endpoint: call.endpoint.clone(),
-            version: call.version,
-            source,
-        };
+        let target = self.target(call);
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let started = Instant::now();
         let span = tracing::Span::current();
@@ -838,7 +1024,7 @@ impl Client {
             Ok(response) => response,
             Err(source) => {
                 record_duration(&span, started);
-                let error = transport(source);
+                let error = self.transport_error(&target, source);
                 tracing::debug!(error = %error, "no answer");
                 return Err(classify_transport(error));
             }
@@ -846,18 +1032,31 @@ impl Client {
         let status = response.status();
         span.record("status", status.as_u16());
         let headers = response.headers().clone();
-        let body = response.bytes().await;
+        let body = self.read_body(response, &target).await;
         record_duration(&span, started);
-        let body = body.map_err(|source| classify_transport(transport(source)))?;
+        let body = body?;
         tracing::debug!(status = status.as_u16(), bytes = body.len(), "answered");
         if status.is_success() {
-            return Ok(Answer { headers, body });
+            return Ok(Answer {
+                headers,
+                body,
+                status: status.as_u16(),
+                target,
+            });
         }
+        let parsed = self.error_body(&body);
+        let text = match parsed {
+            Some(_) => None,
+            None => self.describe_body(&headers, &body),
+        };
         let error = Error::Status {
-            endpoint: call.endpoint.clone(),
-            version: call.version,
+            method: target.method,
+            url: target.url,
+            endpoint: target.endpoint,
+            version: target.version,
             status: status.as_u16(),
-            body: error_body(&body),
+            body: parsed,
+            text,
         };
         if status == StatusCode::UNAUTHORIZED {
             return Err(Failure::Unauthorized { error, login });
@@ -870,6 +1069,148 @@ impl Client {
             return Err(Failure::Transient { error, retry_after });
         }
         Err(Failure::Fatal(error))
+    }
+
+    /// Reads the whole body, failing as soon as it is known to exceed `max_body_bytes`: from
+    /// `Content-Length` before reading, then as each chunk arrives, so memory stays bounded
+    /// whatever the server sends.
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+        target: &Target,
+    ) -> Result<Bytes, Failure> {
+        let limit = self.inner.max_body_bytes;
+        let too_large = |declared: Option<u64>, received: u64| {
+            tracing::debug!(
+                limit,
+                received,
+                declared,
+                "response body over max_body_bytes"
+            );
+            Failure::Fatal(Error::BodyTooLarge {
+                method: target.method,
+                url: target.url.clone(),
+                endpoint: target.endpoint.clone(),
+                version: target.version,
+                limit,
+                declared,
+                received,
+            })
+        };
+        let declared = response.content_length();
+        if let Some(length) = declared.filter(|length| *length > limit) {
+            return Err(too_large(Some(length), 0));
+        }
+        let transport = |source| classify_transport(self.transport_error(target, source));
+        // Most bodies arrive in one chunk, which is kept as is; only a second one costs a copy.
+        let mut first: Option<Bytes> = None;
+        let mut joined: Option<BytesMut> = None;
+        let mut received: u64 = 0;
+        while let Some(chunk) = response.chunk().await.map_err(transport)? {
+            received = received.saturating_add(chunk.len() as u64);
+            if received > limit {
+                return Err(too_large(None, received));
+            }
+            match (&mut joined, first.take()) {
+                (Some(buffer), _) => buffer.extend_from_slice(&chunk),
+                (None, None) => first = Some(chunk),
+                (None, Some(previous)) => {
+                    let expected = declared.unwrap_or(0).clamp(received, limit);
+                    let mut buffer =
+                        BytesMut::with_capacity(usize::try_from(expected).unwrap_or(0));
+                    buffer.extend_from_slice(&previous);
+                    buffer.extend_from_slice(&chunk);
+                    joined = Some(buffer);
+                }
+            }
+        }
+        Ok(match (joined, first) {
+            (Some(buffer), _) => buffer.freeze(),
+            (None, Some(only)) => only,
+            (None, None) => Bytes::new(),
+        })
+    }
+
+    fn target(&self, call: &Call) -> Target {
+        let mut url = self.inner.base.clone();
+        url.set_path(&format!("/netbackup{}", call.endpoint));
+        Target {
+            method: method_name(&call.method),
+            url: url.to_string(),
+            endpoint: call.endpoint.clone(),
+            version: call.version,
+        }
+    }
+
+    fn transport_error(&self, target: &Target, source: reqwest::Error) -> Error {
+        let context = TransportContext {
+            host: self.inner.base.host_str().unwrap_or_default(),
+            timeout: self.inner.timeout,
+            connect_timeout: self.inner.connect_timeout,
+            ca_bundle: self.inner.ca_bundle.as_deref(),
+        };
+        let cause = self
+            .inner
+            .redactor
+            .relay(&transport_cause(&source, &context));
+        Error::Http {
+            method: target.method,
+            url: target.url.clone(),
+            endpoint: target.endpoint.clone(),
+            version: target.version,
+            cause,
+            // The error names the URL already, without the query reqwest would repeat.
+            source: source.without_url(),
+        }
+    }
+
+    /// NetBackup's error body, if the answer has one that reads as such, with its texts
+    /// scrubbed of this client's secrets and capped.
+    fn error_body(&self, body: &[u8]) -> Option<Box<ErrorBody>> {
+        let parsed: ErrorBody = serde_json::from_slice(body).ok()?;
+        let empty = parsed.error_code.is_none()
+            && parsed.error_message.is_none()
+            && parsed.attribute_errors.is_none()
+            && parsed.error_details.is_none();
+        if empty {
+            return None;
+        }
+        let redactor = &self.inner.redactor;
+        let relay_list = |list: Option<Vec<serde_json::Value>>| {
+            list.map(
+                |items| match redactor.relay_json(serde_json::Value::Array(items)) {
+                    serde_json::Value::Array(items) => items,
+                    capped => vec![capped],
+                },
+            )
+        };
+        let mut scrubbed = parsed;
+        scrubbed.error_message = scrubbed.error_message.map(|m| redactor.relay(&m));
+        scrubbed.attribute_errors = scrubbed.attribute_errors.map(|v| redactor.relay_json(v));
+        scrubbed.error_details = relay_list(scrubbed.error_details);
+        scrubbed.file_upload_errors = relay_list(scrubbed.file_upload_errors);
+        Some(Box::new(scrubbed))
+    }
+
+    /// An account of a body that is not a NetBackup error body: its content type, size and
+    /// start; `None` for an empty body.
+    fn describe_body(&self, headers: &HeaderMap, body: &[u8]) -> Option<String> {
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let content_type = headers
+            .get(CONTENT_TYPE)
+            .map(|value| {
+                self.inner
+                    .redactor
+                    .relay(&String::from_utf8_lossy(value.as_bytes()))
+            })
+            .unwrap_or_else(|| "no content type".to_owned());
+        Some(format!(
+            "{content_type}, {} bytes: {}",
+            redact::group_thousands(body.len() as u64),
+            self.quote_body(body)
+        ))
     }
 
     fn url(&self, call: &Call) -> Url {
@@ -901,6 +1242,9 @@ impl Client {
                     return Ok(Some((token_value(current)?, Some(current.generation))));
                 }
                 let answer = self.log_in(login).await?;
+                self.inner
+                    .redactor
+                    .add_token(&SecretString::from(answer.token.clone()));
                 let generation = self.inner.logins.fetch_add(1, Ordering::Relaxed) + 1;
                 let fresh = token.insert(Token::new(answer, Instant::now(), generation));
                 Ok(Some((token_value(fresh)?, Some(generation))))
@@ -946,7 +1290,11 @@ impl Client {
         let parsed: LoginAnswer =
             serde_json::from_slice(&answer.body).map_err(|e| Error::Login {
                 status: None,
-                reason: format!("the login answer holds no token ({e})"),
+                // The decoder may quote the answer, which may hold the token or the password.
+                reason: format!(
+                    "the login answer holds no token ({})",
+                    self.inner.redactor.relay(&e.to_string())
+                ),
                 body: None,
             })?;
         tracing::debug!(validity_s = parsed.validity, "logged in to NetBackup");
@@ -979,27 +1327,17 @@ fn classify_transport(error: Error) -> Failure {
     }
 }
 
-/// Decodes a JSON body, naming the endpoint and version on failure.
-pub(crate) fn decode<T: DeserializeOwned>(
-    body: &[u8],
-    endpoint: &str,
-    version: Option<ApiVersion>,
-) -> Result<T, Error> {
-    crate::models::from_json(body).map_err(|source| Error::Decode {
-        endpoint: endpoint.to_owned(),
-        version,
-        source,
-    })
-}
-
-/// NetBackup's error body, if the answer has one that reads as such.
-fn error_body(body: &[u8]) -> Option<Box<ErrorBody>> {
-    let parsed: ErrorBody = serde_json::from_slice(body).ok()?;
-    let empty = parsed.error_code.is_none()
-        && parsed.error_message.is_none()
-        && parsed.attribute_errors.is_none()
-        && parsed.error_details.is_none();
-    (!empty).then(|| Box::new(parsed))
+/// The answer's content type when it is present and not JSON.
+fn non_json_content_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(CONTENT_TYPE)?;
+    let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
+    let essence = text
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    (!essence.ends_with("json")).then_some(text)
 }
 
 /// Percent-encodes query pairs per RFC 3986, as the NetBackup guide asks: names and values

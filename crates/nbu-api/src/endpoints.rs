@@ -7,7 +7,7 @@
 use futures_util::Stream;
 use serde::de::DeserializeOwned;
 
-use crate::client::{Call, Client, decode};
+use crate::client::{Call, Client};
 use crate::error::Error;
 use crate::filter::Filter;
 use crate::models::{
@@ -246,10 +246,10 @@ impl Client {
     /// `GET /security/serverinfo`. Needs no authentication and no negotiated version.
     pub async fn server_info(&self) -> Result<ServerInfo, Error> {
         const ENDPOINT: &str = "/security/serverinfo";
-        let (version, answer) = self
+        let (_, answer) = self
             .send_any_version(|version| Call::get(ENDPOINT).version(version).unauthenticated())
             .await?;
-        decode(&answer.body, ENDPOINT, Some(version))
+        self.decode(&answer)
     }
 
     /// `GET /ping` (no authentication): checks that the primary server answers, and returns

@@ -23,7 +23,10 @@
 //! - **Resilience**: a client-side [`RateLimit`], and retries with exponential backoff and
 //!   jitter on connection failures, timeouts, 429, 500, 502, 503 and 504, honouring
 //!   `Retry-After`, within a per-call [`RetryPolicy`]. Every failure is an [`Error`] naming the
-//!   endpoint, API version, HTTP status and NetBackup error code.
+//!   method, URL, API version, HTTP status and NetBackup error code, sorted by
+//!   [`Error::kind`]; text the server sent is kept only with the client's secrets masked and
+//!   cut to 512 characters. A response body larger than
+//!   [`ClientBuilder::max_body_bytes`] (32 MiB by default) fails while it streams.
 //! - **Observability**: a `tracing` span per HTTP request (`nbu_request`, with endpoint,
 //!   version, page, attempt, status and duration) at debug level.
 //!
@@ -66,12 +69,13 @@ mod filter;
 pub mod models;
 mod pagination;
 mod query;
+mod redact;
 mod retry;
 mod tls;
 mod version;
 
-pub use client::{Client, ClientBuilder, RateLimit};
-pub use error::Error;
+pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_BYTES, RateLimit};
+pub use error::{DecodeError, Error, ErrorKind};
 pub use filter::{Filter, FilterValue, Sort};
 pub use pagination::Page;
 pub use query::JobsQuery;

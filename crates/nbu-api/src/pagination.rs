@@ -22,7 +22,7 @@ use futures_util::Stream;
 use http::header::{DATE, HeaderMap};
 use serde::de::DeserializeOwned;
 
-use crate::client::{Call, Client, decode};
+use crate::client::{Call, Client};
 use crate::error::Error;
 use crate::models::{Identified, ListDocument, PaginationMeta};
 use crate::version::ApiVersion;
@@ -261,7 +261,8 @@ impl Walk {
         Error::Unexpected {
             endpoint: self.spec.endpoint.to_owned(),
             version,
-            reason,
+            // The reason quotes ids and cursors the server sent.
+            reason: self.client.relay(&reason),
         }
     }
 
@@ -366,7 +367,7 @@ where
             .page(walk.index);
         let answer = walk.client.send(call).await?;
         let server_time = server_time(&answer.headers);
-        let doc: ListDocument<T> = decode(&answer.body, walk.spec.endpoint, Some(version))?;
+        let doc: ListDocument<T> = walk.client.decode(&answer)?;
         walk.check_offset_page(&position, &doc.data, version)?;
         let next = walk.spec.next_position(&position, &doc);
         walk.advance(next, version);

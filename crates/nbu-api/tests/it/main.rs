@@ -2,7 +2,9 @@
 
 // Core: the client over HTTP (wiremock, the simulator, a loopback TLS server).
 mod auth;
+mod body_cap;
 mod endpoints;
+mod errors;
 mod negotiation;
 mod pagination;
 mod resilience;

@@ -170,11 +170,16 @@ async fn not_found_is_not_retried_and_carries_the_error_body() {
     let error = client.job(42).await.unwrap_err();
     match &error {
         Error::Status {
+            method,
+            url,
             endpoint,
             version,
             status,
             body,
+            ..
         } => {
+            assert_eq!(*method, "GET");
+            assert_eq!(url, &format!("{}/netbackup/admin/jobs/42", server.uri()));
             assert_eq!(endpoint, "/admin/jobs/42");
             assert_eq!(*version, Some(nbu_api::ApiVersion::V14_0));
             assert_eq!(*status, 404);
@@ -256,7 +261,14 @@ async fn connection_refused_is_retried_then_reported_as_transport_failure() {
         other => panic!("expected RetriesExhausted, got {other:?}"),
     }
     assert!(error.is_transient());
-    assert!(error.to_string().contains("cannot connect"), "{error}");
+    assert_eq!(error.kind(), nbu_api::ErrorKind::Connect);
+    let shown = error.to_string();
+    assert!(
+        shown.contains(&format!(
+            "GET http://127.0.0.1:{port}/netbackup/storage/storage-units (API 14.0): connection refused"
+        )),
+        "{shown}"
+    );
     assert_eq!(client.requests_sent(), 2);
 }
 
