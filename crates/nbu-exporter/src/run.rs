@@ -376,10 +376,14 @@ pub(crate) async fn check(common: &Common, connect: bool) -> ExitCode {
 /// API version (negotiation, then one authenticated page of jobs).
 async fn probe_site(site: &crate::config::SiteConfig) -> Result<String, String> {
     let client = client_for(site)?;
-    let info = client
-        .server_info()
-        .await
-        .map_err(|e| format!("cannot reach {}: {e}", site.base_url))?;
+    let info = client.server_info().await.map_err(|e| match e.kind() {
+        // The error names the URL already; say what kind of failure it was only where the
+        // words add something.
+        nbu_api::ErrorKind::Connect | nbu_api::ErrorKind::Timeout => {
+            format!("cannot reach the server: {e}")
+        }
+        _ => e.to_string(),
+    })?;
     let version = client
         .negotiate()
         .await
