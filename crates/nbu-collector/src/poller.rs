@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info, info_span, warn};
 
-use crate::{CollectContext, CollectError, Collector, Publisher};
+use crate::{CollectContext, CollectError, Collector, Contact, Publisher, RunFailure};
 
 /// A collector, how often it runs, and how long one run may take.
 #[derive(Clone)]
@@ -48,6 +48,10 @@ pub struct SiteSpec {
     pub collectors: Arc<CollectorFactory>,
     /// How often the site's liveness and API version are re-checked with `GET /ping`.
     pub ping_interval: Duration,
+    /// How long a ping may go unanswered before the site counts as unreachable (`nbu_up` 0):
+    /// the request timeout, so that a server that hangs is noticed after one request timeout
+    /// instead of after every retry of it.
+    pub ping_timeout: Duration,
 }
 
 impl std::fmt::Debug for SiteSpec {
@@ -56,6 +60,7 @@ impl std::fmt::Debug for SiteSpec {
             .field("site", &self.site)
             .field("client", &self.client)
             .field("ping_interval", &self.ping_interval)
+            .field("ping_timeout", &self.ping_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -74,6 +79,7 @@ impl SitePoller {
     /// Starts polling `spec.site` in the background, reporting to `publisher`.
     pub fn spawn(spec: SiteSpec, publisher: Arc<Publisher>) -> Self {
         publisher.register_site(&spec.site);
+        publisher.set_site_url(&spec.site, spec.client.base_url().as_str());
         let cancel = CancellationToken::new();
         let site = spec.site.clone();
         let span = info_span!("site", site = %spec.site);
@@ -101,15 +107,23 @@ impl SitePoller {
         publisher: &Publisher,
     ) -> Result<(), nbu_api::Error> {
         publisher.register_site(&spec.site);
+        publisher.set_site_url(&spec.site, spec.client.base_url().as_str());
+        let pinned = spec.client.version().is_some();
         let version = match spec.client.negotiate().await {
             Ok(version) => version,
             Err(error) => {
-                publisher.site_setup_failed(&spec.site, &error.to_string());
+                setup_failed(&spec.site, &error, publisher);
                 return Err(error);
             }
         };
-        publisher.site_connected(&spec.site, &version.to_string());
-        let runs = (spec.collectors)(spec.client.with_version(version))
+        connected(&spec.site, &version.to_string(), pinned, publisher);
+        let collectors = (spec.collectors)(spec.client.with_version(version));
+        let schedule: Vec<_> = collectors
+            .iter()
+            .map(|c| (c.collector.name(), c.interval))
+            .collect();
+        publisher.register_collectors(&spec.site, &schedule);
+        let runs = collectors
             .into_iter()
             .map(|scheduled| {
                 run_once(
@@ -121,6 +135,23 @@ impl SitePoller {
             });
         futures_util::future::join_all(runs).await;
         Ok(())
+    }
+}
+
+/// Records a failed negotiation: a setup error, and a failed contact when the failure is the
+/// site's (unreachable, 401, a proxy answering).
+fn setup_failed(site: &str, error: &nbu_api::Error, publisher: &Publisher) {
+    let text = error.to_string();
+    publisher.site_setup_failed(site, &text);
+    publisher.site_contact(site, Contact::of(error), Some(&text));
+}
+
+/// Records a successful negotiation. It probed an authenticated endpoint, an answered contact,
+/// unless the version is configured: then it made no request at all.
+fn connected(site: &str, version: &str, pinned: bool, publisher: &Publisher) {
+    publisher.site_connected(site, version);
+    if !pinned {
+        publisher.site_contact(site, Contact::Answered, None);
     }
 }
 
@@ -146,7 +177,7 @@ async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: Cancellatio
             Ok(version) => version,
             Err(error) => {
                 warn!(%error, retry_in_s = backoff.as_secs(), "cannot set up NetBackup site");
-                publisher.site_setup_failed(&spec.site, &error.to_string());
+                setup_failed(&spec.site, &error, &publisher);
                 tokio::select! {
                     () = cancel.cancelled() => return,
                     () = tokio::time::sleep(backoff) => {}
@@ -157,7 +188,7 @@ async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: Cancellatio
         };
         backoff = Duration::from_secs(1);
         info!(api_version = %version, "NetBackup site ready");
-        publisher.site_connected(&spec.site, &version.to_string());
+        connected(&spec.site, &version.to_string(), pinned, &publisher);
         let client = spec.client.with_version(version);
         let generation = cancel.child_token();
         let mut tasks = JoinSet::new();
@@ -213,11 +244,27 @@ async fn watch_site(
             _ = ticker.tick() => {}
         }
         let started = Instant::now();
+        // The ping's own retries could keep a hung server looking alive for several request
+        // timeouts; one unanswered request timeout is enough to call it unreachable.
         let pinged = tokio::select! {
             () = cancel.cancelled() => return Watch::Cancelled,
-            pinged = client.ping() => pinged,
+            pinged = tokio::time::timeout(spec.ping_timeout, client.ping()) => pinged,
+        };
+        let pinged = match pinged {
+            Ok(pinged) => pinged,
+            Err(_) => {
+                let error = format!(
+                    "/ping: no answer within {}s; NetBackup is unreachable or hangs",
+                    spec.ping_timeout.as_secs_f64()
+                );
+                warn!(%error, "ping failed");
+                publisher.site_contact(&spec.site, Contact::Failed, Some(&error));
+                continue;
+            }
         };
         match pinged {
+            // An answered ping proves the server is there, not that it takes our key: it never
+            // raises `nbu_up`.
             Ok(server_version) => {
                 publisher.site_response_time(&spec.site, started.elapsed());
                 let newer = !pinned
@@ -230,7 +277,10 @@ async fn watch_site(
                     return Watch::Upgraded;
                 }
             }
-            Err(error) => warn!(%error, "ping failed"),
+            Err(error) => {
+                warn!(%error, "ping failed");
+                publisher.site_contact(&spec.site, Contact::of(&error), Some(&error.to_string()));
+            }
         }
     }
 }
@@ -265,18 +315,32 @@ async fn run_once(
     let started_at = Timestamp::now();
     let started = Instant::now();
     let ctx = CollectContext::new(started_at);
+    let progress = ctx.progress.clone();
+    publisher.run_started(site, name, &progress);
     let span = info_span!("collect", site, collector = name);
-    let outcome = match tokio::time::timeout(timeout, collector.collect(&ctx))
-        .instrument(span.clone())
-        .await
-    {
-        Ok(result) => result,
-        Err(_) => Err(CollectError::Timeout(timeout)),
+    let run = collector.collect(&ctx).instrument(span.clone());
+    let mut run = std::pin::pin!(run);
+    // Not `tokio::time::timeout`: the run must still be alive when the timeout fires, so that
+    // its progress names the request it was waiting for.
+    let outcome = tokio::select! {
+        result = &mut run => result,
+        () = tokio::time::sleep(timeout) => Err(CollectError::Timeout {
+            after: timeout,
+            progress: progress.report(),
+        }),
     };
+    drop(run);
     let duration = started.elapsed();
     let outcome = outcome.map_err(|error| {
         span.in_scope(|| warn!(%error, "collection failed"));
-        error.to_string()
+        let contact = match &error {
+            CollectError::Api(api) => Contact::of(api),
+            // The run's own business: a slow endpoint, or too much to read in one run.
+            _ => Contact::Unchanged,
+        };
+        RunFailure::new(error.to_string())
+            .with_contact(contact)
+            .with_counts(progress.requests(), progress.items())
     });
     publisher.record(site, name, started_at, duration, outcome);
 }
@@ -319,7 +383,10 @@ mod tests {
             if calls == 1 {
                 Ok(Collected::new(families(7.0), 3, 5))
             } else {
-                Err(crate::CollectError::Timeout(Duration::from_secs(1)))
+                Err(crate::CollectError::Timeout {
+                    after: Duration::from_secs(1),
+                    progress: crate::ProgressReport::default(),
+                })
             }
         });
         let collector: Arc<dyn crate::Collector> = Arc::new(collector);
@@ -347,7 +414,10 @@ mod tests {
         );
         assert!(second.contains("nbu_collector_success{site=\"s\",collector=\"area\"} 0"));
         assert!(second.contains("nbu_collector_stale{site=\"s\",collector=\"area\"} 1"));
-        assert!(second.contains("nbu_up{site=\"s\"} 0"));
+        assert!(
+            second.contains("nbu_up{site=\"s\"} 1"),
+            "a slow run says nothing about the site"
+        );
         assert!(
             second.contains("nbu_collector_api_requests_total{site=\"s\",collector=\"area\"} 3")
         );
@@ -390,7 +460,7 @@ mod tests {
         let status = &publisher.snapshot().sites[0].collectors[0];
         assert_eq!(
             status.last_error.as_deref(),
-            Some("collection timed out after 30s")
+            Some("collection timed out after 30s (0 pages and 0 items read)")
         );
         assert_eq!(status.last_duration, Some(Duration::from_secs(30)));
     }
