@@ -50,7 +50,9 @@ impl Contact {
 /// content type in its error, so this is judged from the position serde_json reports.
 fn not_json(source: &serde_json::Error) -> bool {
     match source.classify() {
-        Category::Syntax => source.column() == 1 && source.to_string().starts_with("expected value"),
+        Category::Syntax => {
+            source.column() == 1 && source.to_string().starts_with("expected value")
+        }
         Category::Eof => source.line() == 1 && source.column() == 0,
         Category::Data | Category::Io => false,
     }
@@ -80,11 +82,22 @@ mod tests {
 
     #[test]
     fn a_body_that_is_not_json_is_site_level_and_a_bad_json_body_is_not() {
-        assert_eq!(Contact::of(&decode("<html><body>Bad gateway</body></html>")), Contact::Failed);
+        assert_eq!(
+            Contact::of(&decode("<html><body>Bad gateway</body></html>")),
+            Contact::Failed
+        );
         assert_eq!(Contact::of(&decode("\r\n<!DOCTYPE html>")), Contact::Failed);
         assert_eq!(Contact::of(&decode("")), Contact::Failed, "an empty body");
-        assert_eq!(Contact::of(&decode("{\"data\": [")), Contact::Unchanged, "truncated");
-        assert_eq!(Contact::of(&decode("{\"data\": [}")), Contact::Unchanged, "malformed");
+        assert_eq!(
+            Contact::of(&decode("{\"data\": [")),
+            Contact::Unchanged,
+            "truncated"
+        );
+        assert_eq!(
+            Contact::of(&decode("{\"data\": [}")),
+            Contact::Unchanged,
+            "malformed"
+        );
         let wrong_shape = serde_json::from_str::<Vec<u8>>("{}").unwrap_err();
         let wrong_shape = nbu_api::Error::Decode {
             endpoint: "/admin/jobs".to_owned(),
@@ -97,7 +110,11 @@ mod tests {
     #[test]
     fn statuses_are_site_level_only_for_401_and_the_gateway_family() {
         for site_level in [401, 502, 503, 504] {
-            assert_eq!(Contact::of(&status(site_level)), Contact::Failed, "{site_level}");
+            assert_eq!(
+                Contact::of(&status(site_level)),
+                Contact::Failed,
+                "{site_level}"
+            );
         }
         for endpoint_level in [400, 403, 404, 406, 429, 500] {
             assert_eq!(

@@ -123,16 +123,14 @@ impl SitePoller {
             .map(|c| (c.collector.name(), c.interval))
             .collect();
         publisher.register_collectors(&spec.site, &schedule);
-        let runs = collectors
-            .into_iter()
-            .map(|scheduled| {
-                run_once(
-                    &spec.site,
-                    scheduled.collector,
-                    scheduled.timeout,
-                    publisher,
-                )
-            });
+        let runs = collectors.into_iter().map(|scheduled| {
+            run_once(
+                &spec.site,
+                scheduled.collector,
+                scheduled.timeout,
+                publisher,
+            )
+        });
         futures_util::future::join_all(runs).await;
         Ok(())
     }

@@ -110,7 +110,10 @@ impl SiteStatus {
         {
             Health::Failing
         } else if !self.collectors_registered
-            || self.collectors.iter().any(|c| c.health() == Health::Loading)
+            || self
+                .collectors
+                .iter()
+                .any(|c| c.health() == Health::Loading)
         {
             Health::Loading
         } else {
@@ -128,11 +131,13 @@ impl SiteStatus {
 
     /// What is wrong with the site as a whole: the setup error, else the failed contact's.
     pub fn error(&self) -> Option<&str> {
-        self.setup_error.as_deref().or(if self.contact == Some(false) {
-            self.contact_error.as_deref()
-        } else {
-            None
-        })
+        self.setup_error
+            .as_deref()
+            .or(if self.contact == Some(false) {
+                self.contact_error.as_deref()
+            } else {
+                None
+            })
     }
 }
 

@@ -5,8 +5,8 @@
 //! version it does not serve there) leaves only its own families out instead of failing the rest.
 
 use async_trait::async_trait;
-use futures_util::future::try_join5;
 use futures_util::StreamExt as _;
+use futures_util::future::try_join5;
 use nbu_api::{Client, Page};
 use nbu_metrics::FamilySet;
 use nbu_metrics::optional::{
