@@ -37,7 +37,9 @@ impl Contact {
         match error {
             Error::RetriesExhausted { last, .. } => Self::of(last),
             Error::Http { .. } | Error::Tls { .. } => Self::Failed,
-            Error::Status { status, .. } if matches!(status, 502..=504) => Self::Failed,
+            Error::Status {
+                status: 502..=504, ..
+            } => Self::Failed,
             Error::Decode { source, .. } if not_json(source) => Self::Failed,
             _ => Self::Unchanged,
         }

@@ -316,18 +316,19 @@ async fn run_once(
     let progress = ctx.progress.clone();
     publisher.run_started(site, name, &progress);
     let span = info_span!("collect", site, collector = name);
-    let run = collector.collect(&ctx).instrument(span.clone());
-    let mut run = std::pin::pin!(run);
     // Not `tokio::time::timeout`: the run must still be alive when the timeout fires, so that
-    // its progress names the request it was waiting for.
-    let outcome = tokio::select! {
-        result = &mut run => result,
-        () = tokio::time::sleep(timeout) => Err(CollectError::Timeout {
-            after: timeout,
-            progress: progress.report(),
-        }),
+    // its progress names the request it was waiting for. The run ends with this block.
+    let outcome = {
+        let run = collector.collect(&ctx).instrument(span.clone());
+        let mut run = std::pin::pin!(run);
+        tokio::select! {
+            result = &mut run => result,
+            () = tokio::time::sleep(timeout) => Err(CollectError::Timeout {
+                after: timeout,
+                progress: progress.report(),
+            }),
+        }
     };
-    drop(run);
     let duration = started.elapsed();
     let outcome = outcome.map_err(|error| {
         span.in_scope(|| warn!(%error, "collection failed"));
