@@ -31,8 +31,14 @@ impl Collector for AlertsCollector {
         false
     }
 
-    async fn collect(&self, _ctx: &CollectContext) -> Result<Collected, CollectError> {
-        let alerts = read_all(self.client.alerts(None), |alert| Some(alert_row(alert))).await?;
+    async fn collect(&self, ctx: &CollectContext) -> Result<Collected, CollectError> {
+        let alerts = read_all(
+            &ctx.progress,
+            "/manage/alerts",
+            self.client.alerts(None),
+            |alert| Some(alert_row(alert)),
+        )
+        .await?;
         let families = alert_families(&alerts.rows);
         Ok(Collected::new(families, alerts.requests, alerts.items))
     }

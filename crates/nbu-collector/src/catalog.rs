@@ -84,15 +84,23 @@ impl Collector for CatalogCollector {
         false
     }
 
-    async fn collect(&self, _ctx: &CollectContext) -> Result<Collected, CollectError> {
+    async fn collect(&self, ctx: &CollectContext) -> Result<Collected, CollectError> {
         let version = self.client.negotiate().await?;
+        let progress = &ctx.progress;
         let counts: Vec<CatalogImageCount> = stream::iter(combinations(version))
             .map(|Combination { malware, anomaly }| async move {
                 let mut filter = Filter::eq("anomalyStatus", anomaly);
                 if let Some(malware) = malware {
                     filter = Filter::eq("malwareStatus", malware).and(filter);
                 }
-                let images = self.client.catalog_images_count(Some(&filter)).await?;
+                let images = progress
+                    .call(
+                        "/catalog/images",
+                        self.client.catalog_images_count(Some(&filter)),
+                    )
+                    .await?;
+                // Each count is one item of this collector.
+                progress.items_read(1);
                 Ok::<_, nbu_api::Error>(CatalogImageCount {
                     malware_status: malware.unwrap_or(UNKNOWN).to_owned(),
                     anomaly_status: anomaly.to_owned(),

@@ -6,6 +6,8 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use nbu_metrics::FamilySet;
 
+use crate::{Progress, ProgressReport};
+
 /// What a collector is given for one run.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -13,12 +15,18 @@ pub struct CollectContext {
     /// The wall-clock time the run started; collectors use it instead of reading the clock so that
     /// one run sees one consistent "now".
     pub now: Timestamp,
+    /// Where the run reports requests, pages and items as it goes, and what it is waiting for:
+    /// what a run cut off by the timeout leaves behind, and what `/health` shows of a long load.
+    pub progress: Progress,
 }
 
 impl CollectContext {
-    /// A context for a run starting at `now`.
+    /// A context for a run starting at `now`, with fresh progress.
     pub fn new(now: Timestamp) -> Self {
-        Self { now }
+        Self {
+            now,
+            progress: Progress::new(),
+        }
     }
 }
 
@@ -53,8 +61,22 @@ pub enum CollectError {
     #[error(transparent)]
     Api(#[from] nbu_api::Error),
     /// The run did not finish within the collection timeout and was cut off.
-    #[error("collection timed out after {}s", .0.as_secs_f64())]
-    Timeout(Duration),
+    #[error("collection timed out after {} {progress}", seconds(*.after))]
+    Timeout {
+        /// The timeout.
+        after: Duration,
+        /// How far the run got, and the request it was waiting for.
+        progress: ProgressReport,
+    },
+}
+
+/// `50s`, `8.333s`: whole seconds when the duration is whole, milliseconds otherwise.
+fn seconds(duration: Duration) -> String {
+    if duration.subsec_millis() == 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{:.3}s", duration.as_secs_f64())
+    }
 }
 
 /// One area of NetBackup (jobs, storage, alerts, …) turned into metric families.

@@ -30,7 +30,10 @@ use tokio::sync::Mutex;
 use tracing::{debug, warn};
 
 use crate::map::job_observation;
-use crate::{CollectContext, CollectError, Collected, Collector};
+use crate::{CollectContext, CollectError, Collected, Collector, Progress};
+
+/// The endpoint every request of this collector goes to, as progress names it.
+const JOBS: &str = "/admin/jobs";
 
 /// How the jobs collector walks the API.
 #[derive(Debug, Clone)]
@@ -298,6 +301,7 @@ impl JobsCollector {
         &self,
         state: &mut State,
         now: Timestamp,
+        progress: &Progress,
     ) -> Result<(u64, u64), CollectError> {
         let State {
             window, full_load, ..
@@ -338,7 +342,16 @@ impl JobsCollector {
         // Streams start lazily: at most `slices` of them have a request in flight.
         let mut events = stream::iter(streams).flatten_unordered(self.settings.slices.max(1));
         let mut items = 0_u64;
-        while let Some((index, event)) = events.try_next().await? {
+        loop {
+            let next = progress.wait(JOBS, true, events.try_next()).await;
+            let (index, event) = match next {
+                Ok(Some(next)) => next,
+                Ok(None) => break,
+                Err(error) => {
+                    progress.request_failed();
+                    return Err(error.into());
+                }
+            };
             let Some(slice) = load.slices.get_mut(index) else {
                 continue;
             };
@@ -357,6 +370,7 @@ impl JobsCollector {
                 }
             };
             requests += 1;
+            progress.page_read(JOBS, page.items.len() as u64);
             load.server_start = match (load.server_start, page.server_time) {
                 (Some(known), Some(time)) => Some(known.min(time)),
                 (known, time) => known.or(time),
@@ -409,6 +423,7 @@ impl JobsCollector {
         &self,
         state: &mut State,
         now: Timestamp,
+        progress: &Progress,
     ) -> Result<(u64, u64), CollectError> {
         let since = state
             .watermark
@@ -421,7 +436,7 @@ impl JobsCollector {
         let (mut requests, mut items) = (0_u64, 0_u64);
         let mut newest = state.watermark;
         let mut server_start = None;
-        while let Some(page) = pages.try_next().await? {
+        while let Some(page) = progress.page(JOBS, pages.try_next()).await? {
             requests += 1;
             server_start = server_start.or(page.server_time);
             for job in page.items {
@@ -449,6 +464,7 @@ impl JobsCollector {
         &self,
         clients: &[String],
         backups: &mut BTreeMap<String, Timestamp>,
+        progress: &Progress,
     ) -> u64 {
         // Owned names: a closure over borrowed ones trips the `Send` check of the boxed future.
         let answers: Vec<_> = stream::iter(clients.iter().cloned())
@@ -462,7 +478,7 @@ impl JobsCollector {
                     .sort(Sort::desc("lastUpdateTime"))
                     .page_limit(1);
                 let mut pages = std::pin::pin!(self.client.job_summaries(&query));
-                (client, pages.try_next().await)
+                (client, progress.page(JOBS, pages.try_next()).await)
             })
             .buffer_unordered(CLIENT_QUERIES_IN_FLIGHT)
             .collect()
@@ -544,12 +560,14 @@ impl Collector for JobsCollector {
             let since = now
                 .checked_sub(self.settings.window)
                 .unwrap_or(Timestamp::MIN);
-            let expected = match self
-                .client
-                .jobs_count(Some(&Filter::ge("lastUpdateTime", since)))
-                .await
-            {
-                Ok(count) => Some(count),
+            let recent = Filter::ge("lastUpdateTime", since);
+            let count = self.client.jobs_count(Some(&recent));
+            let expected = match ctx.progress.call("/admin/jobs (count)", count).await {
+                Ok(count) => {
+                    // For "loading: 312 of ~1,000 pages" while the load runs.
+                    ctx.progress.expect_pages(count.div_ceil(JOBS_PAGE));
+                    Some(count)
+                }
                 Err(error) => {
                     debug!(%error, "job count unavailable; slicing the window blind");
                     None
@@ -566,14 +584,15 @@ impl Collector for JobsCollector {
         }
         let full = state.full_load.is_some();
         let (read_requests, items) = if full {
-            self.continue_full_load(&mut state, now).await?
+            self.continue_full_load(&mut state, now, &ctx.progress)
+                .await?
         } else {
-            self.incremental(&mut state, now).await?
+            self.incremental(&mut state, now, &ctx.progress).await?
         };
         requests += read_requests;
         if full && let Some(clients) = &self.settings.client_allowlist {
             requests += self
-                .refresh_client_backups(clients, &mut state.client_backups)
+                .refresh_client_backups(clients, &mut state.client_backups, &ctx.progress)
                 .await;
         }
         let evicted = state.window.evict(now);

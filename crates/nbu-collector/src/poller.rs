@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, info, info_span, warn};
 
-use crate::{CollectContext, CollectError, Collector, Publisher};
+use crate::{CollectContext, CollectError, Collector, Contact, Publisher, RunFailure};
 
 /// A collector, how often it runs, and how long one run may take.
 #[derive(Clone)]
@@ -48,6 +48,10 @@ pub struct SiteSpec {
     pub collectors: Arc<CollectorFactory>,
     /// How often the site's liveness and API version are re-checked with `GET /ping`.
     pub ping_interval: Duration,
+    /// How long a ping may go unanswered before the site counts as unreachable (`nbu_up` 0):
+    /// the request timeout, so that a server that hangs is noticed after one request timeout
+    /// instead of after every retry of it.
+    pub ping_timeout: Duration,
 }
 
 impl std::fmt::Debug for SiteSpec {
@@ -56,6 +60,7 @@ impl std::fmt::Debug for SiteSpec {
             .field("site", &self.site)
             .field("client", &self.client)
             .field("ping_interval", &self.ping_interval)
+            .field("ping_timeout", &self.ping_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -74,6 +79,7 @@ impl SitePoller {
     /// Starts polling `spec.site` in the background, reporting to `publisher`.
     pub fn spawn(spec: SiteSpec, publisher: Arc<Publisher>) -> Self {
         publisher.register_site(&spec.site);
+        publisher.set_site_url(&spec.site, spec.client.base_url().as_str());
         let cancel = CancellationToken::new();
         let site = spec.site.clone();
         let span = info_span!("site", site = %spec.site);
@@ -101,26 +107,49 @@ impl SitePoller {
         publisher: &Publisher,
     ) -> Result<(), nbu_api::Error> {
         publisher.register_site(&spec.site);
+        publisher.set_site_url(&spec.site, spec.client.base_url().as_str());
+        let pinned = spec.client.version().is_some();
         let version = match spec.client.negotiate().await {
             Ok(version) => version,
             Err(error) => {
-                publisher.site_setup_failed(&spec.site, &error.to_string());
+                setup_failed(&spec.site, &error, publisher);
                 return Err(error);
             }
         };
-        publisher.site_connected(&spec.site, &version.to_string());
-        let runs = (spec.collectors)(spec.client.with_version(version))
-            .into_iter()
-            .map(|scheduled| {
-                run_once(
-                    &spec.site,
-                    scheduled.collector,
-                    scheduled.timeout,
-                    publisher,
-                )
-            });
+        connected(&spec.site, &version.to_string(), pinned, publisher);
+        let collectors = (spec.collectors)(spec.client.with_version(version));
+        let schedule: Vec<_> = collectors
+            .iter()
+            .map(|c| (c.collector.name(), c.interval))
+            .collect();
+        publisher.register_collectors(&spec.site, &schedule);
+        let runs = collectors.into_iter().map(|scheduled| {
+            run_once(
+                &spec.site,
+                scheduled.collector,
+                scheduled.timeout,
+                publisher,
+            )
+        });
         futures_util::future::join_all(runs).await;
         Ok(())
+    }
+}
+
+/// Records a failed negotiation: a setup error, and a failed contact when the failure is the
+/// site's (unreachable, 401, a proxy answering).
+fn setup_failed(site: &str, error: &nbu_api::Error, publisher: &Publisher) {
+    let text = error.to_string();
+    publisher.site_setup_failed(site, &text);
+    publisher.site_contact(site, Contact::of(error), Some(&text));
+}
+
+/// Records a successful negotiation. It probed an authenticated endpoint, an answered contact,
+/// unless the version is configured: then it made no request at all.
+fn connected(site: &str, version: &str, pinned: bool, publisher: &Publisher) {
+    publisher.site_connected(site, version);
+    if !pinned {
+        publisher.site_contact(site, Contact::Answered, None);
     }
 }
 
@@ -146,7 +175,7 @@ async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: Cancellatio
             Ok(version) => version,
             Err(error) => {
                 warn!(%error, retry_in_s = backoff.as_secs(), "cannot set up NetBackup site");
-                publisher.site_setup_failed(&spec.site, &error.to_string());
+                setup_failed(&spec.site, &error, &publisher);
                 tokio::select! {
                     () = cancel.cancelled() => return,
                     () = tokio::time::sleep(backoff) => {}
@@ -157,7 +186,7 @@ async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: Cancellatio
         };
         backoff = Duration::from_secs(1);
         info!(api_version = %version, "NetBackup site ready");
-        publisher.site_connected(&spec.site, &version.to_string());
+        connected(&spec.site, &version.to_string(), pinned, &publisher);
         let client = spec.client.with_version(version);
         let generation = cancel.child_token();
         let mut tasks = JoinSet::new();
@@ -213,11 +242,27 @@ async fn watch_site(
             _ = ticker.tick() => {}
         }
         let started = Instant::now();
+        // The ping's own retries could keep a hung server looking alive for several request
+        // timeouts; one unanswered request timeout is enough to call it unreachable.
         let pinged = tokio::select! {
             () = cancel.cancelled() => return Watch::Cancelled,
-            pinged = client.ping() => pinged,
+            pinged = tokio::time::timeout(spec.ping_timeout, client.ping()) => pinged,
+        };
+        let pinged = match pinged {
+            Ok(pinged) => pinged,
+            Err(_) => {
+                let error = format!(
+                    "/ping: no answer within {}s; NetBackup is unreachable or hangs",
+                    spec.ping_timeout.as_secs_f64()
+                );
+                warn!(%error, "ping failed");
+                publisher.site_contact(&spec.site, Contact::Failed, Some(&error));
+                continue;
+            }
         };
         match pinged {
+            // An answered ping proves the server is there, not that it takes our key: it never
+            // raises `nbu_up`.
             Ok(server_version) => {
                 publisher.site_response_time(&spec.site, started.elapsed());
                 let newer = !pinned
@@ -230,7 +275,10 @@ async fn watch_site(
                     return Watch::Upgraded;
                 }
             }
-            Err(error) => warn!(%error, "ping failed"),
+            Err(error) => {
+                warn!(%error, "ping failed");
+                publisher.site_contact(&spec.site, Contact::of(&error), Some(&error.to_string()));
+            }
         }
     }
 }
@@ -265,18 +313,33 @@ async fn run_once(
     let started_at = Timestamp::now();
     let started = Instant::now();
     let ctx = CollectContext::new(started_at);
+    let progress = ctx.progress.clone();
+    publisher.run_started(site, name, &progress);
     let span = info_span!("collect", site, collector = name);
-    let outcome = match tokio::time::timeout(timeout, collector.collect(&ctx))
-        .instrument(span.clone())
-        .await
-    {
-        Ok(result) => result,
-        Err(_) => Err(CollectError::Timeout(timeout)),
+    // Not `tokio::time::timeout`: the run must still be alive when the timeout fires, so that
+    // its progress names the request it was waiting for. The run ends with this block.
+    let outcome = {
+        let run = collector.collect(&ctx).instrument(span.clone());
+        let mut run = std::pin::pin!(run);
+        tokio::select! {
+            result = &mut run => result,
+            () = tokio::time::sleep(timeout) => Err(CollectError::Timeout {
+                after: timeout,
+                progress: progress.report(),
+            }),
+        }
     };
     let duration = started.elapsed();
     let outcome = outcome.map_err(|error| {
         span.in_scope(|| warn!(%error, "collection failed"));
-        error.to_string()
+        let contact = match &error {
+            CollectError::Api(api) => Contact::of(api),
+            // The run's own business: a slow endpoint, or too much to read in one run.
+            _ => Contact::Unchanged,
+        };
+        RunFailure::new(error.to_string())
+            .with_contact(contact)
+            .with_counts(progress.requests(), progress.items())
     });
     publisher.record(site, name, started_at, duration, outcome);
 }
@@ -319,7 +382,10 @@ mod tests {
             if calls == 1 {
                 Ok(Collected::new(families(7.0), 3, 5))
             } else {
-                Err(crate::CollectError::Timeout(Duration::from_secs(1)))
+                Err(crate::CollectError::Timeout {
+                    after: Duration::from_secs(1),
+                    progress: crate::ProgressReport::default(),
+                })
             }
         });
         let collector: Arc<dyn crate::Collector> = Arc::new(collector);
@@ -347,7 +413,10 @@ mod tests {
         );
         assert!(second.contains("nbu_collector_success{site=\"s\",collector=\"area\"} 0"));
         assert!(second.contains("nbu_collector_stale{site=\"s\",collector=\"area\"} 1"));
-        assert!(second.contains("nbu_up{site=\"s\"} 0"));
+        assert!(
+            second.contains("nbu_up{site=\"s\"} 1"),
+            "a slow run says nothing about the site"
+        );
         assert!(
             second.contains("nbu_collector_api_requests_total{site=\"s\",collector=\"area\"} 3")
         );
@@ -390,9 +459,59 @@ mod tests {
         let status = &publisher.snapshot().sites[0].collectors[0];
         assert_eq!(
             status.last_error.as_deref(),
-            Some("collection timed out after 30s")
+            Some("collection timed out after 30s (0 pages and 0 items read)")
         );
         assert_eq!(status.last_duration, Some(Duration::from_secs(30)));
+    }
+
+    /// Reads two pages of 100 jobs, then waits for a third that never comes.
+    struct Stalled;
+
+    #[async_trait::async_trait]
+    impl crate::Collector for Stalled {
+        fn name(&self) -> &'static str {
+            "jobs"
+        }
+
+        fn enabled_by_default(&self) -> bool {
+            true
+        }
+
+        async fn collect(
+            &self,
+            ctx: &crate::CollectContext,
+        ) -> Result<Collected, crate::CollectError> {
+            ctx.progress.expect_pages(1000);
+            for _ in 0..2 {
+                ctx.progress.page_read("/admin/jobs", 100);
+            }
+            ctx.progress.wait("/admin/jobs", true, pending()).await
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_timed_out_run_names_what_it_waited_for_and_counts_what_it_read() {
+        let publisher = Publisher::new();
+        run_once("s", Arc::new(Stalled), Duration::from_secs(50), &publisher).await;
+        let status = &publisher.snapshot().sites[0].collectors[0];
+        assert_eq!(
+            status.last_error.as_deref(),
+            Some(
+                "collection timed out after 50s waiting for GET /admin/jobs \
+                 (page 3; 2 of ~1,000 pages and 200 items read)"
+            )
+        );
+        let text = exposition(&publisher);
+        assert!(
+            text.contains("nbu_collector_api_requests_total{site=\"s\",collector=\"jobs\"} 2"),
+            "{text}"
+        );
+        assert!(text.contains("nbu_collector_items_total{site=\"s\",collector=\"jobs\"} 200"));
+        assert_eq!(
+            publisher.progress("s", "jobs"),
+            None,
+            "no run in flight any more"
+        );
     }
 
     #[tokio::test]
@@ -417,6 +536,303 @@ mod tests {
         assert!(
             !text.contains("site=\"b\""),
             "a removed site leaves no series:\n{text}"
+        );
+    }
+}
+
+/// `nbu_up` against a real client: each class of failure, through the client's own error paths.
+#[cfg(test)]
+mod contact_tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use nbu_api::{Client, RetryPolicy};
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::{SitePoller, SiteSpec, run_once};
+    use crate::{Collector, Publisher, ScheduledCollector, StorageCollector};
+
+    const STORAGE: &str = "/netbackup/storage/storage-units";
+
+    fn client(base: &str, version: Option<&str>) -> Client {
+        let builder = Client::builder(&format!("{base}/netbackup"))
+            .api_key("unit-test-key")
+            .retry(RetryPolicy::default().max_attempts(1))
+            .without_rate_limit();
+        match version {
+            Some(version) => builder.version(version.parse().unwrap()),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+    }
+
+    fn no_units() -> ResponseTemplate {
+        ResponseTemplate::new(200).set_body_raw(
+            r#"{"data":[],"meta":{"pagination":{"count":0,"offset":0,"limit":100}}}"#,
+            "application/json",
+        )
+    }
+
+    fn up(publisher: &Publisher) -> bool {
+        let text = String::from_utf8_lossy(&publisher.snapshot().exposition).into_owned();
+        assert!(text.contains("nbu_up{site=\"s\"}"), "{text}");
+        text.contains("nbu_up{site=\"s\"} 1")
+    }
+
+    async fn storage_run(publisher: &Publisher, client: &Client) {
+        let collector: Arc<dyn Collector> = Arc::new(StorageCollector::new(client.clone()));
+        run_once("s", collector, Duration::from_secs(30), publisher).await;
+    }
+
+    /// Runs the storage collector once against a good answer, then once against `answer`, and
+    /// says whether `nbu_up` is still 1; a third, good run must raise it again.
+    async fn up_after(answer: ResponseTemplate) -> bool {
+        let server = MockServer::start().await;
+        let client = client(&server.uri(), Some("14.0"));
+        let publisher = Publisher::new();
+        publisher.register_site("s");
+        Mock::given(method("GET"))
+            .and(path(STORAGE))
+            .respond_with(no_units())
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        storage_run(&publisher, &client).await;
+        assert!(up(&publisher), "a successful run is an answered contact");
+        Mock::given(method("GET"))
+            .and(path(STORAGE))
+            .respond_with(answer)
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        storage_run(&publisher, &client).await;
+        let after = up(&publisher);
+        Mock::given(method("GET"))
+            .and(path(STORAGE))
+            .respond_with(no_units())
+            .mount(&server)
+            .await;
+        storage_run(&publisher, &client).await;
+        assert!(
+            up(&publisher),
+            "the first answered contact after recovery raises it"
+        );
+        after
+    }
+
+    #[tokio::test]
+    async fn site_level_failures_take_nbu_up_down() {
+        for status in [401, 502, 503, 504] {
+            assert!(
+                !up_after(ResponseTemplate::new(status)).await,
+                "HTTP {status}"
+            );
+        }
+        let html = ResponseTemplate::new(200)
+            .set_body_raw("<html><body>Service unavailable</body></html>", "text/html");
+        assert!(!up_after(html).await, "an HTML page instead of JSON");
+    }
+
+    #[tokio::test]
+    async fn an_endpoints_own_failures_leave_nbu_up_alone() {
+        for status in [400, 403, 404, 406, 429, 500] {
+            assert!(
+                up_after(ResponseTemplate::new(status)).await,
+                "HTTP {status}"
+            );
+        }
+        let truncated = ResponseTemplate::new(200)
+            .set_body_raw(r#"{"data":[{"type":"storageUnit","#, "application/json");
+        assert!(up_after(truncated).await, "a JSON body cut short");
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_site_is_down() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let closed = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let publisher = Publisher::new();
+        publisher.register_site("s");
+        publisher.site_contact("s", crate::Contact::Answered, None);
+        storage_run(&publisher, &client(&closed, Some("14.0"))).await;
+        assert!(!up(&publisher), "connection refused");
+        let site = &publisher.snapshot().sites[0];
+        assert!(
+            site.error().is_some_and(|e| e.contains("storage-units")),
+            "{site:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_run_that_fails_midway_counts_its_requests_and_items() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(STORAGE))
+            .and(wiremock::matchers::query_param("page[offset]", "0"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(
+                r#"{"data":[{"type":"storageUnit","id":"su1","attributes":{}}],
+                    "meta":{"pagination":{"count":2,"offset":0,"limit":1}}}"#,
+                "application/json",
+            ))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(STORAGE))
+            .and(wiremock::matchers::query_param("page[offset]", "1"))
+            .respond_with(ResponseTemplate::new(500))
+            .mount(&server)
+            .await;
+        let publisher = Publisher::new();
+        storage_run(&publisher, &client(&server.uri(), Some("14.0"))).await;
+        let text = String::from_utf8_lossy(&publisher.snapshot().exposition).into_owned();
+        assert!(
+            text.contains("nbu_collector_success{site=\"s\",collector=\"storage\"} 0"),
+            "{text}"
+        );
+        assert!(
+            text.contains("nbu_collector_api_requests_total{site=\"s\",collector=\"storage\"} 2"),
+            "the answered page and the failed one:\n{text}"
+        );
+        assert!(text.contains("nbu_collector_items_total{site=\"s\",collector=\"storage\"} 1"));
+    }
+
+    fn spec(server: &MockServer, version: Option<&str>, ping_timeout: Duration) -> SiteSpec {
+        SiteSpec {
+            site: "s".to_owned(),
+            client: client(&server.uri(), version),
+            collectors: Arc::new(|client: Client| {
+                vec![ScheduledCollector {
+                    collector: Arc::new(StorageCollector::new(client)),
+                    interval: Duration::from_secs(3600),
+                    timeout: Duration::from_secs(30),
+                }]
+            }),
+            ping_interval: Duration::from_millis(50),
+            ping_timeout,
+        }
+    }
+
+    async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
+        for _ in 0..400 {
+            if done().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("timed out waiting for {what}");
+    }
+
+    async fn pings(server: &MockServer) -> usize {
+        let requests = server.received_requests().await.unwrap_or_default();
+        requests
+            .iter()
+            .filter(|r| r.url.path() == "/netbackup/ping")
+            .count()
+    }
+
+    #[tokio::test]
+    async fn an_answered_ping_does_not_vouch_for_a_refused_key() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(STORAGE))
+            .respond_with(ResponseTemplate::new(401))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/netbackup/ping"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw("pong", "text/plain"))
+            .mount(&server)
+            .await;
+        let publisher = Publisher::new();
+        let poller = SitePoller::spawn(
+            spec(&server, Some("14.0"), Duration::from_secs(5)),
+            Arc::clone(&publisher),
+        );
+        wait_for("three pings", async || pings(&server).await >= 3).await;
+        assert!(!up(&publisher));
+        assert_eq!(publisher.snapshot().sites[0].contact, Some(false));
+        poller.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn a_ping_left_unanswered_takes_nbu_up_down() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(STORAGE))
+            .respond_with(no_units())
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/netbackup/ping"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+            .mount(&server)
+            .await;
+        let publisher = Publisher::new();
+        let poller = SitePoller::spawn(
+            spec(&server, Some("14.0"), Duration::from_millis(100)),
+            Arc::clone(&publisher),
+        );
+        wait_for("the storage run", async || {
+            let site = &publisher.snapshot().sites[0];
+            site.collectors
+                .first()
+                .is_some_and(|c| c.last_attempt.is_some())
+        })
+        .await;
+        wait_for("nbu_up 0", async || !up(&publisher)).await;
+        let site = publisher.snapshot().sites[0].clone();
+        assert!(
+            site.error().is_some_and(|e| e.contains("/ping")),
+            "{site:?}"
+        );
+        assert_eq!(
+            site.url.as_deref(),
+            Some(format!("{}/netbackup", server.uri()).as_str())
+        );
+        poller.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn negotiation_is_a_contact_both_ways() {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/netbackup/admin/jobs"))
+            .respond_with(ResponseTemplate::new(401))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/netbackup/admin/jobs"))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_raw(r#"{"data":[]}"#, "application/json"),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path(STORAGE))
+            .respond_with(ResponseTemplate::new(404))
+            .mount(&server)
+            .await;
+        let publisher = Publisher::new();
+        let refused = spec(&server, None, Duration::from_secs(5));
+        assert!(
+            SitePoller::collect_once(&refused, &publisher)
+                .await
+                .is_err()
+        );
+        let site = publisher.snapshot().sites[0].clone();
+        assert_eq!(site.contact, Some(false), "a 401 while negotiating");
+        assert!(site.ready(), "a site whose setup failed is ready");
+
+        let accepted = spec(&server, None, Duration::from_secs(5));
+        SitePoller::collect_once(&accepted, &publisher)
+            .await
+            .unwrap();
+        assert!(
+            up(&publisher),
+            "the probe answered; the storage 404 is not the site's"
         );
     }
 }

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use jiff::Timestamp;
 use nbu_metrics::{Exposition, FamilySet};
 
-use crate::Collected;
+use crate::{Collected, Contact, Progress, ProgressReport};
 
 /// One published state of the exporter: the rendered exposition and the status behind `/health`.
 #[derive(Debug)]
@@ -43,29 +43,101 @@ impl Snapshot {
     }
 }
 
+/// The state `/health` and the landing page give a site or a collector.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Health {
+    /// Working: every run that finished succeeded or failed only briefly.
+    Ok,
+    /// Not finished its first run yet (a long first load of the jobs, say).
+    Loading,
+    /// Needs attention: unreachable, refusing us, or without a success for too long.
+    Failing,
+}
+
+impl Health {
+    /// `ok`, `loading` or `failing`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Loading => "loading",
+            Self::Failing => "failing",
+        }
+    }
+}
+
 /// How one site is doing.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct SiteStatus {
     /// The site label.
     pub site: String,
+    /// The site's base URL (never with credentials), when the poller has said so.
+    pub url: Option<String>,
     /// The negotiated NetBackup API version, once known.
     pub api_version: Option<String>,
     /// Why the site could not be set up (version negotiation failed), if it could not.
     pub setup_error: Option<String>,
+    /// Whether the site's API answered our most recent authenticated contact; `None` before any
+    /// contact that counts (see [`Contact`]).
+    pub contact: Option<bool>,
+    /// Why the most recent contact failed, while it has.
+    pub contact_error: Option<String>,
+    /// Whether setting the site up (negotiating its version) has failed at least once.
+    pub setup_failed_once: bool,
+    /// Whether the poller has declared the site's collectors (it got past setup).
+    pub collectors_registered: bool,
     /// Each collector's latest outcome, sorted by name.
     pub collectors: Vec<CollectorStatus>,
 }
 
 impl SiteStatus {
-    /// `nbu_up`: some collector's latest run succeeded.
+    /// `nbu_up`: the site's API answered our most recent authenticated contact.
     pub fn up(&self) -> bool {
-        self.collectors.iter().any(|c| c.last_run_succeeded)
+        self.contact == Some(true)
     }
 
     /// No collector has finished a run yet and nothing has failed: the site is starting.
     pub fn starting(&self) -> bool {
         self.setup_error.is_none() && self.collectors.iter().all(|c| c.last_attempt.is_none())
+    }
+
+    /// `failing` when setup failed, the latest contact failed, or a collector is stale at `now`;
+    /// else `loading` until every collector has finished its first run; else `ok`.
+    pub fn health(&self, now: Timestamp) -> Health {
+        if self.setup_error.is_some()
+            || self.contact == Some(false)
+            || self.collectors.iter().any(|c| c.stale(now))
+        {
+            Health::Failing
+        } else if !self.collectors_registered
+            || self
+                .collectors
+                .iter()
+                .any(|c| c.health() == Health::Loading)
+        {
+            Health::Loading
+        } else {
+            Health::Ok
+        }
+    }
+
+    /// Ready for `/-/ready`: every collector has finished its first run (succeeded or failed),
+    /// or setting the site up has failed at least once.
+    pub fn ready(&self) -> bool {
+        self.setup_failed_once
+            || (self.collectors_registered
+                && self.collectors.iter().all(|c| c.last_attempt.is_some()))
+    }
+
+    /// What is wrong with the site as a whole: the setup error, else the failed contact's.
+    pub fn error(&self) -> Option<&str> {
+        self.setup_error
+            .as_deref()
+            .or(if self.contact == Some(false) {
+                self.contact_error.as_deref()
+            } else {
+                None
+            })
     }
 }
 
@@ -90,6 +162,15 @@ pub struct CollectorStatus {
 }
 
 impl CollectorStatus {
+    /// `loading` until its first run finished, then `ok` or `failing` by its latest run.
+    pub fn health(&self) -> Health {
+        match (self.last_attempt, self.last_run_succeeded) {
+            (None, _) => Health::Loading,
+            (Some(_), true) => Health::Ok,
+            (Some(_), false) => Health::Failing,
+        }
+    }
+
     /// Whether the collector has had no successful run for three of its intervals (two missed
     /// runs and the one under way), judged at `now`. A collector that never ran is not stale.
     pub fn stale(&self, now: Timestamp) -> bool {
@@ -115,8 +196,13 @@ struct CollectorState {
 
 #[derive(Default)]
 struct SiteState {
+    url: Option<String>,
     api_version: Option<String>,
     setup_error: Option<String>,
+    setup_failed_once: bool,
+    collectors_registered: bool,
+    contact: Option<bool>,
+    contact_error: Option<String>,
     response_time: Option<Duration>,
     collectors: BTreeMap<&'static str, CollectorState>,
 }
@@ -133,6 +219,9 @@ struct State {
 pub struct Publisher {
     state: Mutex<State>,
     current: ArcSwap<Snapshot>,
+    /// The runs in flight, by site and collector: read live, so that following a run costs no
+    /// re-rendering.
+    running: Mutex<BTreeMap<(String, &'static str), Progress>>,
 }
 
 impl std::fmt::Debug for Publisher {
@@ -147,6 +236,7 @@ impl Default for Publisher {
     fn default() -> Self {
         Self {
             state: Mutex::new(State::default()),
+            running: Mutex::new(BTreeMap::new()),
             current: ArcSwap::from_pointee(Snapshot::new(
                 Bytes::new(),
                 Vec::new(),
@@ -179,11 +269,48 @@ impl Publisher {
         });
     }
 
+    /// Records the base URL shown for `site` (it must hold no credentials).
+    pub fn set_site_url(&self, site: &str, url: &str) {
+        self.update(|state| {
+            state.sites.entry(site.to_owned()).or_default().url = Some(url.to_owned());
+        });
+    }
+
     /// Forgets `site` and all its series (it left the configuration).
     pub fn remove_site(&self, site: &str) {
         self.update(|state| {
             state.sites.remove(site);
         });
+        self.running().retain(|(running, _), _| running != site);
+    }
+
+    /// Records what one contact with `site` outside a collector run (negotiation, ping) said
+    /// about it; `error` is shown while the contact failed.
+    pub fn site_contact(&self, site: &str, contact: Contact, error: Option<&str>) {
+        if contact == Contact::Unchanged {
+            return;
+        }
+        self.update(|state| {
+            let entry = state.sites.entry(site.to_owned()).or_default();
+            apply_contact(entry, contact, error);
+        });
+    }
+
+    /// Declares that `collector` of `site` started a run reporting to `progress`.
+    pub fn run_started(&self, site: &str, collector: &'static str, progress: &Progress) {
+        self.running()
+            .insert((site.to_owned(), collector), progress.clone());
+    }
+
+    /// How far the run in flight of `collector` of `site` has got, if one is in flight.
+    pub fn progress(&self, site: &str, collector: &'static str) -> Option<ProgressReport> {
+        self.running()
+            .get(&(site.to_owned(), collector))
+            .map(Progress::report)
+    }
+
+    fn running(&self) -> std::sync::MutexGuard<'_, BTreeMap<(String, &'static str), Progress>> {
+        self.running.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Declares the collectors `site` runs now, with their intervals; the series of any other
@@ -197,6 +324,7 @@ impl Publisher {
             for (name, interval) in collectors {
                 entry.collectors.entry(name).or_default().interval = Some(*interval);
             }
+            entry.collectors_registered = true;
         });
     }
 
@@ -214,6 +342,7 @@ impl Publisher {
         self.update(|state| {
             let entry = state.sites.entry(site.to_owned()).or_default();
             entry.setup_error = Some(error.to_owned());
+            entry.setup_failed_once = true;
             for collector in entry.collectors.values_mut() {
                 if let Some(status) = collector.status.as_mut() {
                     status.last_run_succeeded = false;
@@ -233,23 +362,27 @@ impl Publisher {
         });
     }
 
-    /// Records one collector run. A failed run keeps the families of the last successful one.
+    /// Records one collector run. A successful run is an answered contact with the site (see
+    /// [`Contact`]); a failed run keeps the families of the last successful one, moves `nbu_up`
+    /// as its [`RunFailure::contact`] says, and still counts its requests and items.
     pub fn record(
         &self,
         site: &str,
         collector: &'static str,
         started: Timestamp,
         duration: Duration,
-        outcome: Result<Collected, String>,
+        outcome: Result<Collected, RunFailure>,
     ) {
+        self.running().remove(&(site.to_owned(), collector));
         self.update(|state| {
-            let entry = state
-                .sites
-                .entry(site.to_owned())
-                .or_default()
-                .collectors
-                .entry(collector)
-                .or_default();
+            let site_state = state.sites.entry(site.to_owned()).or_default();
+            let contact_error = outcome.as_ref().err().map(|f| f.error.clone());
+            let contact = match &outcome {
+                Ok(_) => Contact::Answered,
+                Err(failure) => failure.contact,
+            };
+            apply_contact(site_state, contact, contact_error.as_deref());
+            let entry = site_state.collectors.entry(collector).or_default();
             let previous_success = entry.status.as_ref().and_then(|s| s.last_success);
             let (succeeded, error) = match outcome {
                 Ok(collected) => {
@@ -258,7 +391,11 @@ impl Publisher {
                     entry.items_total += collected.items;
                     (true, None)
                 }
-                Err(error) => (false, Some(error)),
+                Err(failure) => {
+                    entry.api_requests_total += failure.api_requests;
+                    entry.items_total += failure.items;
+                    (false, Some(failure.error))
+                }
             };
             entry.status = Some(CollectorStatus {
                 name: collector,
@@ -286,6 +423,61 @@ impl Publisher {
     }
 }
 
+fn apply_contact(site: &mut SiteState, contact: Contact, error: Option<&str>) {
+    match contact {
+        Contact::Answered => {
+            site.contact = Some(true);
+            site.contact_error = None;
+        }
+        Contact::Failed => {
+            site.contact = Some(false);
+            site.contact_error = error.map(str::to_owned);
+        }
+        Contact::Unchanged => {}
+    }
+}
+
+/// Why a collector run failed, and what it did before failing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RunFailure {
+    /// The error, as shown in `/health` and the landing page.
+    pub error: String,
+    /// What the failure says about the site as a whole (`nbu_up`).
+    pub contact: Contact,
+    /// Requests the run issued before it failed.
+    pub api_requests: u64,
+    /// Items it decoded before it failed.
+    pub items: u64,
+}
+
+impl RunFailure {
+    /// A failure with `error` that leaves `nbu_up` unchanged and counts nothing.
+    pub fn new(error: impl Into<String>) -> Self {
+        Self {
+            error: error.into(),
+            contact: Contact::Unchanged,
+            api_requests: 0,
+            items: 0,
+        }
+    }
+
+    /// The same failure, saying `contact` about the site.
+    #[must_use]
+    pub fn with_contact(mut self, contact: Contact) -> Self {
+        self.contact = contact;
+        self
+    }
+
+    /// The same failure, having issued `api_requests` requests and decoded `items` items.
+    #[must_use]
+    pub fn with_counts(mut self, api_requests: u64, items: u64) -> Self {
+        self.api_requests = api_requests;
+        self.items = items;
+        self
+    }
+}
+
 fn render(state: &State, now: Timestamp) -> Snapshot {
     let mut exposition = Exposition::new();
     let mut statuses = Vec::with_capacity(state.sites.len());
@@ -307,8 +499,13 @@ fn render(state: &State, now: Timestamp) -> Snapshot {
 fn site_status(site: &str, state: &SiteState) -> SiteStatus {
     SiteStatus {
         site: site.to_owned(),
+        url: state.url.clone(),
         api_version: state.api_version.clone(),
         setup_error: state.setup_error.clone(),
+        contact: state.contact,
+        contact_error: state.contact_error.clone(),
+        setup_failed_once: state.setup_failed_once,
+        collectors_registered: state.collectors_registered,
         collectors: state
             .collectors
             .iter()
@@ -338,7 +535,8 @@ fn self_metrics(status: &SiteStatus, state: &SiteState) -> FamilySet {
     let mut set = FamilySet::new();
     set.gauge(
         "nbu_up",
-        "1 when a collection from this NetBackup site succeeded in its latest run.",
+        "1 when this NetBackup site's API answered the exporter's most recent authenticated \
+         request; 0 when that request found it unreachable or was refused, or before any.",
     )
     .push(vec![], if status.up() { 1.0 } else { 0.0 });
     if let Some(version) = &status.api_version {
@@ -396,12 +594,14 @@ fn self_metrics(status: &SiteStatus, state: &SiteState) -> FamilySet {
         }
         set.counter(
             "nbu_collector_api_requests_total",
-            "NetBackup API requests issued by the collector's successful runs.",
+            "NetBackup API requests answered or failed in the collector's runs, failed and \
+             timed-out runs included (retries inside the client excluded).",
         )
         .push(label(), collector.api_requests_total as f64);
         set.counter(
             "nbu_collector_items_total",
-            "Items (jobs, storage units, …) decoded by the collector's successful runs.",
+            "Items (jobs, storage units, …) decoded by the collector's runs, failed and timed-out \
+             runs included.",
         )
         .push(label(), collector.items_total as f64);
     }
@@ -415,7 +615,7 @@ mod tests {
     use jiff::Timestamp;
     use nbu_metrics::FamilySet;
 
-    use super::Publisher;
+    use super::{Publisher, RunFailure};
     use crate::Collected;
 
     #[test]
@@ -446,7 +646,7 @@ mod tests {
             "storage",
             started,
             Duration::from_millis(250),
-            Err("HTTP 503".to_owned()),
+            Err(RunFailure::new("HTTP 503")),
         );
         let text = String::from_utf8_lossy(&publisher.snapshot().exposition).into_owned();
         insta::assert_snapshot!(text);
@@ -469,7 +669,7 @@ mod staleness_tests {
 
     use jiff::{SignedDuration, Timestamp};
 
-    use super::Publisher;
+    use super::{Publisher, RunFailure};
     use crate::Collected;
 
     #[test]
@@ -495,7 +695,7 @@ mod staleness_tests {
             "jobs",
             start + SignedDuration::from_secs(60),
             Duration::from_secs(1),
-            Err("503".to_owned()),
+            Err(RunFailure::new("503")),
         );
         assert!(
             !status(&publisher).stale(start + SignedDuration::from_secs(179)),

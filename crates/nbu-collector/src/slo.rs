@@ -30,8 +30,14 @@ impl Collector for SloCollector {
         false
     }
 
-    async fn collect(&self, _ctx: &CollectContext) -> Result<Collected, CollectError> {
-        let slos = read_all(self.client.slos(), |_| None::<()>).await?;
+    async fn collect(&self, ctx: &CollectContext) -> Result<Collected, CollectError> {
+        let slos = read_all(
+            &ctx.progress,
+            "/servicecatalog/slos",
+            self.client.slos(),
+            |_| None::<()>,
+        )
+        .await?;
         Ok(Collected::new(
             slo_families(slos.items),
             slos.requests,

@@ -31,10 +31,14 @@ impl Collector for StorageCollector {
         true
     }
 
-    async fn collect(&self, _ctx: &CollectContext) -> Result<Collected, CollectError> {
+    async fn collect(&self, ctx: &CollectContext) -> Result<Collected, CollectError> {
         let mut pages = std::pin::pin!(self.client.storage_units());
         let (mut requests, mut units) = (0_u64, Vec::new());
-        while let Some(page) = pages.try_next().await? {
+        while let Some(page) = ctx
+            .progress
+            .page("/storage/storage-units", pages.try_next())
+            .await?
+        {
             requests += 1;
             units.extend(page.items.iter().filter_map(storage_observation));
         }

@@ -5,8 +5,8 @@
 //! version it does not serve there) leaves only its own families out instead of failing the rest.
 
 use async_trait::async_trait;
+use futures_util::StreamExt as _;
 use futures_util::future::try_join5;
-use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use nbu_api::{Client, Page};
 use nbu_metrics::FamilySet;
 use nbu_metrics::optional::{
@@ -17,7 +17,7 @@ use tracing::debug;
 
 use crate::listing::read_all;
 use crate::map::{disk_pool_volume_rows, tape_drive_row, tape_media_row, tape_pool_row};
-use crate::{CollectContext, CollectError, Collected, Collector};
+use crate::{CollectContext, CollectError, Collected, Collector, Progress};
 
 /// Collects the tape families and `nbu_disk_pool_volume_count`.
 #[derive(Debug, Clone)]
@@ -42,6 +42,7 @@ struct Part {
 /// Reads one listing into families; a part without families when this NetBackup does not have
 /// the endpoint (the refused request still counts).
 async fn part<T, R, I>(
+    progress: &Progress,
     endpoint: &'static str,
     pages: impl futures_util::Stream<Item = Result<Page<T>, nbu_api::Error>>,
     map: impl FnMut(&T) -> I,
@@ -52,20 +53,24 @@ where
 {
     // Only a refusal of the first page means "this NetBackup has no such endpoint"; a 404 later
     // (an expired cursor) is a failure, or the listing would be silently cut short.
-    let mut pages = std::pin::pin!(pages);
-    let first = match pages.try_next().await {
-        Ok(first) => first,
-        Err(error) if matches!(error.status(), Some(404 | 406)) => {
+    let mut pages = std::pin::pin!(pages.peekable());
+    let refused = match progress.wait(endpoint, true, pages.as_mut().peek()).await {
+        Some(Err(error)) if matches!(error.status(), Some(404 | 406)) => {
             debug!(endpoint, %error, "endpoint not available on this NetBackup; its families are left out");
-            return Ok(Part {
-                families: FamilySet::new(),
-                requests: 1,
-                items: 0,
-            });
+            true
         }
-        Err(error) => return Err(error),
+        _ => false,
     };
-    let listing = read_all(stream::iter(first.map(Ok)).chain(pages), map).await?;
+    if refused {
+        progress.request_failed();
+        return Ok(Part {
+            families: FamilySet::new(),
+            requests: 1,
+            items: 0,
+        });
+    }
+    // The first page, peeked already, is counted as `read_all` takes it.
+    let listing = read_all(progress, endpoint, pages, map).await?;
     Ok(Part {
         families: families(&listing.rows, listing.items),
         requests: listing.requests,
@@ -83,34 +88,40 @@ impl Collector for TapeCollector {
         false
     }
 
-    async fn collect(&self, _ctx: &CollectContext) -> Result<Collected, CollectError> {
+    async fn collect(&self, ctx: &CollectContext) -> Result<Collected, CollectError> {
         let client = &self.client;
+        let progress = &ctx.progress;
         let parts = try_join5(
             part(
+                progress,
                 "/storage/drives",
                 client.drives(),
                 |drive| Some(tape_drive_row(drive)),
                 |rows, _| tape_drive_families(rows),
             ),
             part(
+                progress,
                 "/storage/tape-media",
                 client.tape_media(),
                 |medium| Some(tape_media_row(medium)),
                 |rows, _| tape_media_families(rows),
             ),
             part(
+                progress,
                 "/storage/tape-volume-pools",
                 client.tape_volume_pools(),
                 |pool| Some(tape_pool_row(pool)),
                 |rows, _| tape_pool_families(rows),
             ),
             part(
+                progress,
                 "/storage/robots-device-hosts",
                 client.robots_device_hosts(),
                 |_| None::<()>,
                 |_, hosts| robot_device_host_families(hosts),
             ),
             part(
+                progress,
                 "/storage/disk-pools",
                 client.disk_pools(),
                 disk_pool_volume_rows,

@@ -194,7 +194,11 @@ pub(crate) fn site_spec(site: &SiteConfig, config: &Config) -> Result<SiteSpec, 
         site: site.site.clone(),
         client,
         collectors: Arc::new(factory),
+        // With the default 60 s jobs interval and request timeout, a server that goes away or
+        // hangs turns `nbu_up` to 0 within one interval plus one request timeout even while
+        // every collector run is cut off by the collection timeout.
         ping_interval: config.collection.jobs_interval.max(Duration::from_secs(10)),
+        ping_timeout: site.request_timeout,
     })
 }
 

@@ -37,6 +37,7 @@ fn spec(sim: &nbu_sim::SimHandle, timeout: Duration) -> SiteSpec {
             ]
         }),
         ping_interval: Duration::from_secs(60),
+        ping_timeout: Duration::from_secs(60),
     }
 }
 

@@ -240,3 +240,28 @@ async fn unfinished_jobs_count_whatever_their_age() {
     assert!(unfinished_jobs(&sim) > 0);
     assert_eq!(counted, unfinished_jobs(&sim) as f64);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_load_reports_its_progress_as_the_run_counts_it() {
+    let sim = live_simulator(3000).await;
+    let collector = JobsCollector::new(client(&sim), settings(4));
+    let ctx = CollectContext::new(sim.now());
+    let collected = collector.collect(&ctx).await.unwrap();
+    let report = ctx.progress.report();
+    assert_eq!(
+        report.expected_pages,
+        Some(30),
+        "the count request estimates 3,000 jobs in pages of 100"
+    );
+    assert_eq!(
+        (report.requests, report.items),
+        (collected.api_requests, collected.items),
+        "progress counts what the run reports"
+    );
+    assert_eq!(
+        report.pages + 1,
+        report.requests,
+        "every page, and the count"
+    );
+    assert_eq!(report.waiting_for, None, "nothing in flight after the run");
+}

@@ -79,6 +79,7 @@ fn spec(server: &MockServer, configured: Option<&str>) -> SiteSpec {
             }]
         }),
         ping_interval: Duration::from_millis(150),
+        ping_timeout: Duration::from_secs(60),
     }
 }
 

@@ -125,6 +125,24 @@ async fn job_and_storage_families_match_what_the_simulator_served() {
 
     let health = http().get(exporter.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
+    let health: serde_json::Value = serde_json::from_str(&health.text().await.unwrap()).unwrap();
+    assert_eq!(health["status"], "ok", "{health}");
+    let site = &health["sites"][0];
+    assert_eq!(
+        (&site["site"], &site["up"], &site["api_version"]),
+        (&"alpha".into(), &true.into(), &"14.0".into()),
+        "{health}"
+    );
+    assert_eq!(
+        site["url"],
+        format!("http://127.0.0.1:{}/netbackup", sim.addr().port())
+    );
+    assert_eq!(get_text(&exporter.url("/-/healthy")).await, "Healthy\n");
+    assert_eq!(get_text(&exporter.url("/-/ready")).await, "Ready\n");
+    for path in ["/-/healthy", "/-/ready"] {
+        let refused = http().post(exporter.url(path)).send().await.unwrap();
+        assert_eq!(refused.status(), 405, "POST {path}");
+    }
     let landing = get_text(&exporter.url("/")).await;
     assert!(
         landing.contains("alpha") && landing.contains("14.0"),

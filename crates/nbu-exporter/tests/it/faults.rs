@@ -56,11 +56,20 @@ async fn a_site_that_goes_down_is_reported_and_recovers_by_itself() {
         Some(1.0)
     );
     wait_for_health(&exporter, 503).await;
-    let body = get_text(&exporter.url("/health")).await;
-    assert!(
-        body.contains("alpha"),
+    let body: serde_json::Value =
+        serde_json::from_str(&get_text(&exporter.url("/health")).await).unwrap();
+    assert_eq!(body["status"], "failing", "{body}");
+    assert_eq!(body["sites"][0]["up"], false, "{body}");
+    assert_eq!(
+        body["failing"][0]["site"], "alpha",
         "the health body names the failing site: {body}"
     );
+    assert_eq!(
+        get_text(&exporter.url("/-/ready")).await,
+        "Ready\n",
+        "a site known to be down is no reason to be unready"
+    );
+    assert_eq!(get_text(&exporter.url("/-/healthy")).await, "Healthy\n");
 
     let _back = nbu_sim::Server::builder()
         .listen(address)
