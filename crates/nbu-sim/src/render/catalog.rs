@@ -90,6 +90,26 @@ impl<'a> ImageRef<'a> {
         )
     }
 
+    /// The ransomware-extension scan: only images of anomaly-processed backups were scanned.
+    fn file_scan_result(&self) -> &'static str {
+        match self.anomaly().0 {
+            "NOT_PROCESSED" => "NOT_PROCESSED",
+            "ANOMALOUS" => "RANSOMWARE_EXTENSION_FOUND",
+            _ => "RANSOMWARE_EXTENSION_NOT_FOUND",
+        }
+    }
+
+    /// An anomaly score for processed images, higher for anomalous ones (one decimal place).
+    fn anomaly_score(&self) -> f64 {
+        let draw = hash3(self.job.tables.seed, 104, u64::from(self.record().id)) % 100;
+        let base = if self.anomaly().0 == "NOT_ANOMALOUS" {
+            0
+        } else {
+            60
+        };
+        f64::from(u32::try_from(base + draw % 40).unwrap_or(0)) / 10.0
+    }
+
     fn catalog_schedule_type(&self) -> &'static str {
         self.job.schedule().map_or("FULL", |s| s.catalog_type)
     }
@@ -389,10 +409,22 @@ pub(crate) fn image_value(image: &ImageRef<'_>, base_url: &str, version: ApiVers
         "streamAggregatedFiles": job.files,
         "anomalyStatus": anomaly,
         "anomalySeverity": severity,
+        "fileScanResult": image.file_scan_result(),
+        "imageDteMode": "OFF",
+        "intelligentCatalogArchiving": "NO",
     });
+    if anomaly != "NOT_PROCESSED" {
+        attributes["anomalyScore"] = json!(image.anomaly_score());
+    }
     if version >= ApiVersion::V13_0 {
         attributes["malwareStatus"] = json!(malware_status);
         attributes["fileHashSearchResult"] = json!("NO_FILE_HASH_FOUND");
+    }
+    if version >= ApiVersion::V14_0 {
+        attributes["onHold"] = json!("NO");
+        attributes["tirInfo"] = json!("NO");
+        attributes["fileRestoreRaw"] = json!("NO");
+        attributes["objectDescriptor"] = json!("");
     }
     json!({
         "links": {"self": {"href": format!("{base_url}/catalog/images/{backup_id}")}},
@@ -438,7 +470,7 @@ pub(crate) fn slp_image_value(image: &ImageRef<'_>) -> Value {
     if state == "COMPLETE" {
         duplicate["fragments"] = json!([fragment(2)]);
     }
-    json!({
+    let mut value = json!({
         "type": "slpImage",
         "id": backup_id,
         "attributes": {
@@ -456,6 +488,8 @@ pub(crate) fn slp_image_value(image: &ImageRef<'_>) -> Value {
             "originPrimaryServer": tables.primary,
             "expirationTime": iso(job.start.saturating_add(90 * 86_400)),
             "creationTime": iso(job.end),
+            "dataClassification": "",
+            "originPrimaryServerId": tables.primary_host_id,
             "copies": [
                 {
                     "backupId": backup_id,
@@ -469,5 +503,10 @@ pub(crate) fn slp_image_value(image: &ImageRef<'_>) -> Value {
                 duplicate,
             ],
         },
-    })
+    });
+    if state == "IN_PROCESS" {
+        // Processing starts when the backup ends (the simulator does not model a queue before it).
+        value["attributes"]["timeInProcess"] = json!(iso(job.end));
+    }
+    value
 }
