@@ -151,6 +151,8 @@ pub(crate) enum Kind {
     Float,
     Time,
     Str,
+    /// `true` or `false`.
+    Bool,
     /// A string restricted to the listed values.
     Enum(&'static [&'static str]),
 }
@@ -288,6 +290,7 @@ fn check_literal<F>(spec: &FieldSpec<F>, value: Literal) -> Result<Literal, Filt
             spec.name
         ))),
         (Kind::Str, value @ Literal::Str(_)) => Ok(value),
+        (Kind::Bool, value @ Literal::Bool(_)) => Ok(value),
         (Kind::Enum(allowed), Literal::Str(text)) => {
             if allowed.contains(&text.as_str()) {
                 Ok(Literal::Str(text))
@@ -303,6 +306,7 @@ fn check_literal<F>(spec: &FieldSpec<F>, value: Literal) -> Result<Literal, Filt
         (Kind::Float, value) => mismatch("a number", &value),
         (Kind::Time, value) => mismatch("an unquoted date-time", &value),
         (Kind::Str | Kind::Enum(_), value) => mismatch("a quoted string", &value),
+        (Kind::Bool, value) => mismatch("true or false", &value),
     }
 }
 

@@ -673,7 +673,7 @@ impl Ctx<'_> {
         )?;
         let limit = self.params.limit(10, 1, Some(100))?;
         let offset = self.params.offset()?;
-        let fields = catalog::image_fields(self.version);
+        let fields = catalog::image_fields(self.release, self.version);
         let filter = typed_filter(self.params.get("filter"), &fields)?;
         let (lo, hi) = self.image_window(filter.as_ref(), true);
         let tables = &self.estate.tables;
@@ -718,7 +718,10 @@ impl Ctx<'_> {
             "/catalog/slp-images uses cursor pagination (page[after], page[before], page[limit])",
         )?;
         let limit = self.params.limit(100, 0, Some(1_000))?;
-        let filter = typed_filter(self.params.get("filter"), catalog::SLP_IMAGE_FIELDS)?;
+        let filter = typed_filter(
+            self.params.get("filter"),
+            &catalog::slp_image_fields(self.release),
+        )?;
         let (lo, hi) = self.image_window(filter.as_ref(), false);
         let after = self
             .params

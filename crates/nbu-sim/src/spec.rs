@@ -16,6 +16,9 @@ const FILES: &[(&str, &str)] = &[
     ("10.5/admin", include_str!("../schemas/10.5/admin.json")),
     ("11.0/admin", include_str!("../schemas/11.0/admin.json")),
     ("11.2/admin", include_str!("../schemas/11.2/admin.json")),
+    ("10.5/catalog", include_str!("../schemas/10.5/catalog.json")),
+    ("11.0/catalog", include_str!("../schemas/11.0/catalog.json")),
+    ("11.2/catalog", include_str!("../schemas/11.2/catalog.json")),
 ];
 
 /// The spec directory an area of a release is read from (the releases share some spec files: 11.2

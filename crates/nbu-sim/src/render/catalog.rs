@@ -5,10 +5,11 @@ use serde_json::{Value, json};
 
 use super::iso;
 use crate::estate::Tables;
-use crate::filter::{FieldSpec, FieldValue, Fields, Kind, ops};
+use crate::filter::{FieldSpec, FieldValue, Fields, Kind, Op, ops};
 use crate::jobs::{Job, JobRef};
 use crate::prng::hash3;
-use crate::release::ApiVersion;
+use crate::release::{ApiVersion, Release};
+use crate::spec;
 use crate::vocab;
 
 /// Whether a job left a catalog image: a finished, (partially) successful backup that is not a parent.
@@ -90,6 +91,26 @@ impl<'a> ImageRef<'a> {
         )
     }
 
+    /// The ransomware-extension scan: only images of anomaly-processed backups were scanned.
+    fn file_scan_result(&self) -> &'static str {
+        match self.anomaly().0 {
+            "NOT_PROCESSED" => "NOT_PROCESSED",
+            "ANOMALOUS" => "RANSOMWARE_EXTENSION_FOUND",
+            _ => "RANSOMWARE_EXTENSION_NOT_FOUND",
+        }
+    }
+
+    /// An anomaly score for processed images, higher for anomalous ones (one decimal place).
+    fn anomaly_score(&self) -> f64 {
+        let draw = hash3(self.job.tables.seed, 104, u64::from(self.record().id)) % 100;
+        let base = if self.anomaly().0 == "NOT_ANOMALOUS" {
+            0
+        } else {
+            60
+        };
+        f64::from(u32::try_from(base + draw % 40).unwrap_or(0)) / 10.0
+    }
+
     fn catalog_schedule_type(&self) -> &'static str {
         self.job.schedule().map_or("FULL", |s| s.catalog_type)
     }
@@ -131,6 +152,8 @@ pub(crate) enum ImageField {
     AnomalyStatus,
     SlpName,
     SlpImageState,
+    /// Any other field the spec lists, read from the served resource (`a.b` looks into arrays).
+    Attr(&'static str),
 }
 
 const SCHEDULE_TYPES: &[&str] = &[
@@ -214,13 +237,73 @@ const MALWARE_STATUS_FIELD: FieldSpec<ImageField> = FieldSpec {
     ops: ops::EQ,
 };
 
-/// The image filter table for an API version.
-pub(crate) fn image_fields(version: ApiVersion) -> Vec<FieldSpec<ImageField>> {
-    let mut fields = IMAGE_FIELDS_V12.to_vec();
-    if version >= ApiVersion::V13_0 {
-        fields.push(MALWARE_STATUS_FIELD);
+/// Fields served from API 13.0 on: older versions neither serve nor filter them.
+const SINCE_13: &[&str] = &["malwareStatus", "fileHashSearchResult"];
+
+/// The image filter table for a release and API version: every field the release's spec lists
+/// (typed where the simulator has an accessor), and the simulator's own table where the release
+/// publishes no catalog spec.
+pub(crate) fn image_fields(release: Release, version: ApiVersion) -> Vec<FieldSpec<ImageField>> {
+    let mut typed = IMAGE_FIELDS_V12.to_vec();
+    typed.push(MALWARE_STATUS_FIELD);
+    let mut fields = from_spec(release, "GET /catalog/images", &typed);
+    if fields.is_empty() {
+        fields = typed;
+    }
+    if version < ApiVersion::V13_0 {
+        fields.retain(|f| !SINCE_13.contains(&f.name));
     }
     fields
+}
+
+/// The SLP image filter table for a release.
+pub(crate) fn slp_image_fields(release: Release) -> Vec<FieldSpec<ImageField>> {
+    let fields = from_spec(release, "GET /catalog/slp-images", SLP_IMAGE_FIELDS);
+    if fields.is_empty() {
+        SLP_IMAGE_FIELDS.to_vec()
+    } else {
+        fields
+    }
+}
+
+fn from_spec(
+    release: Release,
+    key: &str,
+    typed: &[FieldSpec<ImageField>],
+) -> Vec<FieldSpec<ImageField>> {
+    spec::filterable(release, "catalog", key)
+        .into_iter()
+        .map(|listed| {
+            // Tables are rebuilt per request from the compiled-in lists; the operator lists are
+            // small and copied into a static set rather than leaked.
+            let ops = static_ops(&listed.ops);
+            match typed.iter().find(|t| t.name == listed.name) {
+                Some(found) => FieldSpec {
+                    ops: ops.unwrap_or(found.ops),
+                    ..*found
+                },
+                None => FieldSpec {
+                    name: listed.name,
+                    field: ImageField::Attr(listed.name),
+                    kind: match listed.kind {
+                        "integer" | "big integer" => Kind::Int,
+                        "float" => Kind::Float,
+                        "date-time" => Kind::Time,
+                        "boolean" => Kind::Bool,
+                        _ => Kind::Str,
+                    },
+                    ops: ops.unwrap_or(ops::EQ),
+                },
+            }
+        })
+        .collect()
+}
+
+/// The static operator set equal to `listed` (the catalog specs use these three).
+fn static_ops(listed: &[Op]) -> Option<&'static [Op]> {
+    [ops::EQ, ops::EQ_CONTAINS, ops::GE_LE]
+        .into_iter()
+        .find(|set| set.len() == listed.len() && listed.iter().all(|op| set.contains(op)))
 }
 
 /// The SLP image filter table (catalog.yaml, `/catalog/slp-images`).
@@ -284,7 +367,62 @@ impl Fields<ImageField> for ImageRef<'_> {
             ImageField::AnomalyStatus => FieldValue::Str(self.anomaly().0),
             ImageField::SlpName => FieldValue::Str(self.slp_name()),
             ImageField::SlpImageState => FieldValue::Str(self.slp_state()),
+            ImageField::Attr(_) => return None,
         })
+    }
+
+    fn with_field(
+        &self,
+        field: &ImageField,
+        test: &mut dyn FnMut(Option<FieldValue<'_>>) -> bool,
+    ) -> bool {
+        let ImageField::Attr(name) = field else {
+            return test(self.field(field));
+        };
+        // Rendered on demand: only filters on the rarely used fields pay for it.
+        let resource = if name.starts_with("copies.") {
+            slp_image_value(self)
+        } else {
+            image_value(self, "", ApiVersion::V14_0)
+        };
+        let mut found = Vec::new();
+        collect(&resource["attributes"], name, &mut found);
+        if found.is_empty() {
+            // Per-fragment fields of `/catalog/images` (11.2 lists them without the prefix).
+            collect(&resource["attributes"]["fragments"], name, &mut found);
+        }
+        if found.is_empty() {
+            return test(None);
+        }
+        found.iter().any(|value| match value {
+            Value::String(text) => test(Some(FieldValue::Str(text))),
+            Value::Bool(b) => test(Some(FieldValue::Bool(*b))),
+            Value::Number(n) => test(
+                n.as_i64()
+                    .map(FieldValue::Int)
+                    .or_else(|| n.as_f64().map(FieldValue::Float)),
+            ),
+            _ => test(None),
+        })
+    }
+}
+
+/// The values at a dotted path, looking into every element of the arrays on the way.
+fn collect(value: &Value, path: &str, out: &mut Vec<Value>) {
+    if let Value::Array(items) = value {
+        for item in items {
+            collect(item, path, out);
+        }
+        return;
+    }
+    let (head, rest) = path
+        .split_once('.')
+        .map_or((path, None), |(h, r)| (h, Some(r)));
+    match (value.get(head), rest) {
+        (Some(Value::Array(items)), None) => out.extend(items.iter().cloned()),
+        (Some(found), None) => out.push(found.clone()),
+        (Some(found), Some(rest)) => collect(found, rest, out),
+        (None, _) => {}
     }
 }
 
@@ -356,6 +494,9 @@ pub(crate) fn image_value(image: &ImageRef<'_>, base_url: &str, version: ApiVers
             "retentionLevel": retention,
             "multiplex": 0,
             "resumeNumber": 0,
+            "copyDteMode": "OFF",
+            "hierarchicalDteMode": "OFF",
+            "heldForDependentCopy": "NO",
         }],
         "imageDumpLevel": 0,
         "imageType": "NORMAL",
@@ -389,10 +530,22 @@ pub(crate) fn image_value(image: &ImageRef<'_>, base_url: &str, version: ApiVers
         "streamAggregatedFiles": job.files,
         "anomalyStatus": anomaly,
         "anomalySeverity": severity,
+        "fileScanResult": image.file_scan_result(),
+        "imageDteMode": "OFF",
+        "intelligentCatalogArchiving": "NO",
     });
+    if anomaly != "NOT_PROCESSED" {
+        attributes["anomalyScore"] = json!(image.anomaly_score());
+    }
     if version >= ApiVersion::V13_0 {
         attributes["malwareStatus"] = json!(malware_status);
         attributes["fileHashSearchResult"] = json!("NO_FILE_HASH_FOUND");
+    }
+    if version >= ApiVersion::V14_0 {
+        attributes["onHold"] = json!("NO");
+        attributes["tirInfo"] = json!("NO");
+        attributes["fileRestoreRaw"] = json!("NO");
+        attributes["objectDescriptor"] = json!("");
     }
     json!({
         "links": {"self": {"href": format!("{base_url}/catalog/images/{backup_id}")}},
@@ -425,6 +578,7 @@ pub(crate) fn slp_image_value(image: &ImageRef<'_>) -> Value {
             "mediaType": "DISK",
             "fragmentState": "ACTIVE",
             "fragmentSize": job.kilobytes.saturating_mul(1024),
+            "storageServer": media_server,
         })
     };
     let mut duplicate = json!({
@@ -438,7 +592,7 @@ pub(crate) fn slp_image_value(image: &ImageRef<'_>) -> Value {
     if state == "COMPLETE" {
         duplicate["fragments"] = json!([fragment(2)]);
     }
-    json!({
+    let mut value = json!({
         "type": "slpImage",
         "id": backup_id,
         "attributes": {
@@ -456,6 +610,8 @@ pub(crate) fn slp_image_value(image: &ImageRef<'_>) -> Value {
             "originPrimaryServer": tables.primary,
             "expirationTime": iso(job.start.saturating_add(90 * 86_400)),
             "creationTime": iso(job.end),
+            "dataClassification": "",
+            "originPrimaryServerId": tables.primary_host_id,
             "copies": [
                 {
                     "backupId": backup_id,
@@ -469,5 +625,10 @@ pub(crate) fn slp_image_value(image: &ImageRef<'_>) -> Value {
                 duplicate,
             ],
         },
-    })
+    });
+    if state == "IN_PROCESS" {
+        // Processing starts when the backup ends (the simulator does not model a queue before it).
+        value["attributes"]["timeInProcess"] = json!(iso(job.end));
+    }
+    value
 }

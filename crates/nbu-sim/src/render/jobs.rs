@@ -125,6 +125,17 @@ fn write_attributes(out: &mut String, job: JobRef<'_>, ctx: &JobContext<'_>) {
     a.str("destinationStorageUnitName", job.storage_unit_name());
     a.str("destinationMediaServerName", job.media_server_name());
     a.str("dataMovement", "STANDARD");
+    a.str(
+        "applicationType",
+        match job.policy_type() {
+            "VMWARE" => "VMWARE",
+            "HYPERV" => "HYPERV",
+            _ => "NONE",
+        },
+    );
+    a.str("offHostType", "STANDARD");
+    // Data-in-transit encryption is off unless configured; the simulated estate does not configure it.
+    a.str("dteMode", "OFF");
     a.int("streamNumber", 0);
     a.int("copyNumber", if is_copy { 2 } else { 1 });
     a.int("priority", 0);
@@ -163,6 +174,14 @@ fn write_attributes(out: &mut String, job: JobRef<'_>, ctx: &JobContext<'_>) {
         i64::from(record.job_type == vocab::JT_SNAPSHOT),
     );
     a.str("transportType", "LAN");
+    if running && !queued && is_backup {
+        let out = a.key("currentFile");
+        let _ = write!(
+            out,
+            "\"/data/{short_client}/part{:04}.dat\"",
+            record.id % 10_000
+        );
+    }
     a.int(
         "currentOperation",
         match (running, queued, record.job_type) {
@@ -241,6 +260,19 @@ fn write_attributes(out: &mut String, job: JobRef<'_>, ctx: &JobContext<'_>) {
     }
     if record.dedup_permille > 0 {
         a.float("dedupRatio", job.dedup_ratio());
+        // The space ratios come with deduplicating storage too. One decimal place, like dedupRatio,
+        // so that a client can filter on a value it read back.
+        a.float("dedupSpaceRatio", job.dedup_ratio());
+        a.float(
+            "compressionSpaceRatio",
+            f64::from((record.dedup_permille / 7) % 400) / 10.0,
+        );
+        if is_backup {
+            a.float(
+                "acceleratorOptimization",
+                f64::from(record.id.wrapping_mul(37) % 1_000) / 10.0,
+            );
+        }
     }
     a.end();
 }

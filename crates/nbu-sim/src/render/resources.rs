@@ -147,6 +147,9 @@ fn storage_unit(tables: &Tables, unit: &StorageUnit, rng: &mut SplitMix64) -> Va
         "onDemandOnly": false,
         "wormCapable": dedup,
         "useWorm": false,
+        "transferThrottle": 0,
+        "enableBlockSharing": false,
+        "fileSystemExport": false,
     });
     if tape {
         attributes["maxConcurrentDrives"] = json!(rng.range(2, 8));
@@ -159,6 +162,7 @@ fn storage_unit(tables: &Tables, unit: &StorageUnit, rng: &mut SplitMix64) -> Va
     }
     if unit.category == "BASIC_DISK" {
         attributes["absolutePath"] = json!(format!("/backup/{}", unit.name));
+        attributes["path"] = json!(format!("/backup/{}", unit.name));
         attributes["okOnRoot"] = json!(false);
         attributes["stageData"] = json!(false);
     }
@@ -235,6 +239,7 @@ fn disk_pool(tables: &Tables, unit: &StorageUnit, rng: &mut SplitMix64) -> Optio
         "readOnly": false,
         "diskPoolCapabilities": ["PATCH_WORK", "VISIBLE", "OPEN_STORAGE", "SINGLE_STORAGE_SERVER", "LIFE_CYCLE"],
         "mediaServersCount": 1,
+        "comment": "",
     });
     if let (Some(total), Some(used)) = (unit.total_bytes, unit.used_bytes) {
         attributes["rawSizeBytes"] = json!(total);
@@ -369,8 +374,11 @@ fn tape_medium(
             rng.range(1, 11_000) * 1_048_576,
         ),
     };
+    // Drawn here, in the order the attributes used to draw it, so that estates stay as they were.
+    let restores = rng.range(0, 5);
     let mut attributes = json!({
         "barcode": format!("{media_id}L8"),
+        "dateExpiration": iso(created.saturating_add(10 * 365 * 86_400)),
         "mediaType": "HCART3",
         "robot": {"robotType": "TLD", "robotNumber": 0, "robotHost": host},
         "slot": index + 1,
@@ -384,7 +392,7 @@ fn tape_medium(
         "kiloBytes": kilobytes,
         "images": images,
         "validImages": images,
-        "numberOfRestores": rng.range(0, 5),
+        "numberOfRestores": restores,
         "conflicts": 0,
         "originHost": tables.primary,
         "mediaStatus": status,
@@ -398,6 +406,9 @@ fn tape_medium(
         attributes["lastMount"] = json!(iso(last));
         attributes["lastWritten"] = json!(iso(last));
         attributes["volumeExpiration"] = json!(iso(last.saturating_add(365 * 86_400)));
+        if restores > 0 {
+            attributes["lastRead"] = json!(iso(last.saturating_sub(3 * 86_400).max(created)));
+        }
     }
     json!({
         "id": media_id,
@@ -468,6 +479,10 @@ fn malware_result(
         .collect();
     let (client, policy_type) = rng.pick(&candidates).copied().unwrap_or((0, "STANDARD"));
     let client_name = tables.clients.get(client).map_or("", String::as_str);
+    let policy_name = tables
+        .policies
+        .get(usize::from(crate::estate::policy_of(tables, client as u32)))
+        .map_or("", |p| p.name.as_str());
     let backup_time = config
         .now
         .saturating_sub(rng.range(3_600, u64::from(config.window_secs.max(7_200))) as u32);
@@ -495,6 +510,9 @@ fn malware_result(
         ["FULL", "DIFFERENTIAL_INCREMENTAL", "CUMULATIVE_INCREMENTAL"][rng.below(3) as usize];
     let mut attributes = json!({
         "scanState": state,
+        "displayName": client_name,
+        "policyName": policy_name,
+        "hierarchyLevel": 0,
         "scanResult": result,
         "policyType": policy_type,
         "backupType": backup_type,
@@ -599,6 +617,9 @@ pub(crate) fn media_servers(tables: &Tables) -> Vec<Value> {
                     "nbuVersion": tables.nbu_version,
                     "status": "ACTIVE",
                     "supportedStoragesInfo": categories,
+                    "dteMode": "OFF",
+                    "fiberTransportEnabled": false,
+                    "fiberTransportConnectionLimit": 0,
                 },
             })
         })
@@ -653,6 +674,7 @@ pub(crate) fn hosts(tables: &Tables, now: u32) -> Vec<Value> {
             "machineNbuType": "NOT_DEFINED",
             "dteClientMode": "AUTOMATIC",
             "fipsEnabled": "DISABLED",
+            "serviceUser": if windows { "LocalSystem" } else { "root" },
         })
     };
     let mut out = vec![host(0, &tables.primary, "PRIMARY_SERVER")];

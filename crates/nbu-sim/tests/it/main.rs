@@ -11,6 +11,7 @@ mod conformance;
 mod faults;
 mod jobs;
 mod protocol;
+mod spec_fields;
 mod spec_lists;
 mod support;
 mod tls;
