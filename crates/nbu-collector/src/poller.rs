@@ -155,13 +155,13 @@ fn connected(site: &str, version: &str, pinned: bool, publisher: &Publisher) {
 
 async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: CancellationToken) {
     let mut backoff = Duration::from_secs(1);
-    let mut upgraded = false;
+    let mut version_changed = false;
     // Known before any negotiation only when the operator configured it; then it is kept whatever
     // the server says.
     let pinned = spec.client.version().is_some();
     loop {
         let negotiation = async {
-            if upgraded {
+            if version_changed {
                 spec.client.renegotiate().await
             } else {
                 spec.client.negotiate().await
@@ -204,8 +204,9 @@ async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: Cancellatio
                 generation.clone(),
             ));
         }
-        upgraded = watch_site(&spec, &client, version, pinned, &publisher, &generation).await
-            == Watch::Upgraded;
+        version_changed = watch_site(&spec, &client, version, pinned, &publisher, &generation)
+            .await
+            == Watch::VersionChanged;
         generation.cancel();
         while tasks.join_next().await.is_some() {}
         if cancel.is_cancelled() {
@@ -218,12 +219,12 @@ async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: Cancellatio
 #[derive(Debug, PartialEq, Eq)]
 enum Watch {
     Cancelled,
-    /// The server now serves a newer API version than the one in use.
-    Upgraded,
+    /// The server now serves another API version than the one in use (upgraded or downgraded).
+    VersionChanged,
 }
 
 /// Pings the site on `ping_interval`; returns when cancelled or when the server's API version
-/// became newer (NetBackup was upgraded), so that the caller negotiates again.
+/// changed (NetBackup was upgraded or downgraded), so that the caller negotiates again.
 async fn watch_site(
     spec: &SiteSpec,
     client: &Client,
@@ -265,14 +266,16 @@ async fn watch_site(
             // raises `nbu_up`.
             Ok(server_version) => {
                 publisher.site_response_time(&spec.site, started.elapsed());
-                let newer = !pinned
-                    && server_version
-                        .as_deref()
-                        .and_then(|v| v.parse::<ApiVersion>().ok())
-                        .is_some_and(|served| served > version);
-                if newer {
-                    info!(from = %version, "NetBackup serves a newer API version; negotiating again");
-                    return Watch::Upgraded;
+                // An upgrade offers a newer version; a downgrade (or a restore onto an older
+                // release) answers 406 to the one in use until the version is negotiated again.
+                // Only versions this client knows parse: a server newer than the client is not
+                // renegotiated on every ping.
+                let served = server_version
+                    .as_deref()
+                    .and_then(|v| v.parse::<ApiVersion>().ok());
+                if !pinned && let Some(served) = served.filter(|served| *served != version) {
+                    info!(from = %version, to = %served, "NetBackup serves another API version; negotiating again");
+                    return Watch::VersionChanged;
                 }
             }
             Err(error) => {

@@ -144,3 +144,51 @@ async fn a_configured_version_is_kept_after_an_upgrade() {
     );
     poller.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_negotiated_site_moves_to_the_older_version_after_a_downgrade() {
+    let server = MockServer::start().await;
+    serve(&server, "14.0", &[]).await;
+    let publisher = Publisher::new();
+    let poller = SitePoller::spawn(spec(&server, None), Arc::clone(&publisher));
+    assert!(
+        version_becomes(&publisher, "14.0").await,
+        "negotiated 14.0 first"
+    );
+
+    // A restore onto an older release: 14.0 is refused from now on.
+    serve(&server, "12.0", &["14.0", "13.0"]).await;
+    assert!(
+        version_becomes(&publisher, "12.0").await,
+        "moved to 12.0 after the downgrade"
+    );
+    poller.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_newer_than_the_client_is_not_renegotiated_on_every_ping() {
+    let server = MockServer::start().await;
+    serve(&server, "14.0", &[]).await;
+    // The ping announces a version this client does not know yet.
+    server.reset().await;
+    serve(&server, "14.0", &[]).await;
+    Mock::given(method("GET"))
+        .and(path("/netbackup/ping"))
+        .respond_with(ResponseTemplate::new(200).insert_header("X-NetBackup-API-Version", "15.0"))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    let publisher = Publisher::new();
+    let poller = SitePoller::spawn(spec(&server, None), Arc::clone(&publisher));
+    assert!(version_becomes(&publisher, "14.0").await);
+    tokio::time::sleep(Duration::from_millis(900)).await;
+    let probes = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/netbackup/admin/jobs")
+        .count();
+    assert!(probes <= 1, "{probes} negotiations against a newer server");
+    poller.shutdown().await;
+}

@@ -1377,7 +1377,7 @@ async fn tls(case: &'static str, fault: TlsFault) -> Outcome {
             TlsConfig::SelfSigned { cert_out: None },
             &[
                 "unknown issuer",
-                "unknownissuer",
+                "not signed by the ca in",
                 "not trusted",
                 "unknown certificate authority",
             ],
