@@ -278,6 +278,12 @@ async fn watch_site(
                     return Watch::VersionChanged;
                 }
             }
+            // The version in use is refused: NetBackup was downgraded (or restored onto an older
+            // release) under us.
+            Err(error) if !pinned && error.kind() == nbu_api::ErrorKind::UnsupportedVersion => {
+                info!(from = %version, %error, "NetBackup refuses the API version in use; negotiating again");
+                return Watch::VersionChanged;
+            }
             Err(error) => {
                 warn!(%error, "ping failed");
                 publisher.site_contact(&spec.site, Contact::of(&error), Some(&error.to_string()));

@@ -156,8 +156,15 @@ async fn a_negotiated_site_moves_to_the_older_version_after_a_downgrade() {
         "negotiated 14.0 first"
     );
 
-    // A restore onto an older release: 14.0 is refused from now on.
+    // A restore onto an older release: 14.0 is refused from now on, by `/ping` too.
     serve(&server, "12.0", &["14.0", "13.0"]).await;
+    Mock::given(method("GET"))
+        .and(path("/netbackup/ping"))
+        .and(header("accept", "text/vnd.netbackup+plain;version=14.0"))
+        .respond_with(ResponseTemplate::new(406))
+        .with_priority(1)
+        .mount(&server)
+        .await;
     assert!(
         version_becomes(&publisher, "12.0").await,
         "moved to 12.0 after the downgrade"
