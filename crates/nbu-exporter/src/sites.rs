@@ -158,6 +158,14 @@ pub(crate) fn background_share(site: &SiteConfig) -> RateLimit {
     )
 }
 
+/// How long a run of storage or an opt-in collector may take: they run on the long storage
+/// interval, and a run may use most of it.
+pub(crate) fn slow_timeout(collection: &CollectionConfig) -> Duration {
+    collection
+        .timeout
+        .max(collection.storage_interval.saturating_mul(5) / 6)
+}
+
 /// `client` with a fresh wait meter, and the meter, so that a collector's waits for the rate
 /// limiter are its own.
 fn metered(client: &Client) -> (Client, WaitMeter) {
@@ -180,10 +188,7 @@ pub(crate) fn site_spec(site: &SiteConfig, config: &Config) -> Result<SiteSpec, 
     let per_client = &config.collectors.per_client;
     jobs.client_allowlist = per_client.enabled.then(|| per_client.allowlist.clone());
     let opt_in = config.collectors.clone();
-    // Storage and opt-in collectors run on the long storage interval; a run may use most of it.
-    let slow_timeout = collection
-        .timeout
-        .max(collection.storage_interval.saturating_mul(5) / 6);
+    let slow_timeout = slow_timeout(&collection);
     let factory = move |client: Client| {
         // Only the jobs collector passes the site limit alone; the others share a part of it.
         let background = client.with_extra_limit(&share);
