@@ -1,14 +1,12 @@
 //! The HTTP client: connection, authentication, version negotiation, rate limiting and retries.
 
 use std::fmt;
-use std::num::NonZeroU32;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 use http::{Method, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -22,6 +20,7 @@ use crate::auth::{Credentials, LoginAnswer, LoginBody, LoginCredentials, Token};
 use crate::error::{
     DecodeError, Error, TransportContext, is_tls_rejection, is_transient_status, transport_cause,
 };
+use crate::limit::{self, Limiter, SharedLimit, WaitMeter};
 use crate::models::ErrorBody;
 use crate::redact::{self, Redactor};
 use crate::retry::{Budget, RetryPolicy, parse_retry_after};
@@ -297,7 +296,7 @@ impl ClientBuilder {
             });
         }
         let limiter = match self.rate_limit {
-            Some(limit) => Some(rate_limiter(limit)?),
+            Some(limit) => Some(Limiter::new(limit, "rate_limit")?),
             None => None,
         };
         let trust = self.trust(&base)?;
@@ -362,6 +361,8 @@ impl ClientBuilder {
                 max_pages: self.max_pages,
             }),
             version: self.version,
+            extra_limit: None,
+            wait_meter: None,
         })
     }
 
@@ -386,18 +387,6 @@ impl ClientBuilder {
             Some(CaSource::Pem(pem)) => Trust::Bundle(tls::parse_ca_bundle(pem, "(inline PEM)")?),
         })
     }
-}
-
-fn rate_limiter(limit: RateLimit) -> Result<DefaultDirectRateLimiter, Error> {
-    let bad = |what: &str| Error::InvalidConfig {
-        field: "rate_limit",
-        reason: format!("{what} must be at least 1 (use without_rate_limit to disable it)"),
-    };
-    let per_second = NonZeroU32::new(limit.per_second).ok_or_else(|| bad("requests per second"))?;
-    let burst = NonZeroU32::new(limit.burst).ok_or_else(|| bad("burst"))?;
-    Ok(RateLimiter::direct(
-        Quota::per_second(per_second).allow_burst(burst),
-    ))
 }
 
 /// The `Authorization` value for an API key or token: the text as is, marked sensitive so that
@@ -508,7 +497,7 @@ struct Inner {
     /// Probe runs that ended with a version, counted so that a renegotiation requested while
     /// another one was under way can take that one's fresh result.
     probes: AtomicU64,
-    limiter: Option<DefaultDirectRateLimiter>,
+    limiter: Option<Limiter>,
     rate_limit: Option<RateLimit>,
     retry: RetryPolicy,
     requests: AtomicU64,
@@ -518,11 +507,16 @@ struct Inner {
 /// A NetBackup REST API client.
 ///
 /// Cheap to clone: clones share the connection pool, the rate limiter, the login token, the
-/// negotiated version and the request counter.
+/// negotiated version and the request counter. A handle may also pass a [`SharedLimit`] on top
+/// of the client's rate limit ([`with_extra_limit`](Self::with_extra_limit)) and count its
+/// waits for the limiters on a [`WaitMeter`] ([`with_wait_meter`](Self::with_wait_meter));
+/// clones of that handle keep both.
 #[derive(Clone)]
 pub struct Client {
     inner: Arc<Inner>,
     version: Option<ApiVersion>,
+    extra_limit: Option<SharedLimit>,
+    wait_meter: Option<WaitMeter>,
 }
 
 impl fmt::Debug for Client {
@@ -532,6 +526,7 @@ impl fmt::Debug for Client {
             .field("credentials", &self.inner.credentials)
             .field("version", &self.version())
             .field("rate_limit", &self.inner.rate_limit)
+            .field("extra_limit", &self.extra_limit)
             .field("retry", &self.inner.retry)
             .field("requests_sent", &self.requests_sent())
             .finish_non_exhaustive()
@@ -675,12 +670,41 @@ impl Client {
     }
 
     /// A client that uses `version` without negotiating. It shares the pool, rate limiter,
-    /// token and counters with `self`.
+    /// token and counters with `self`, and keeps its extra limit and wait meter.
     pub fn with_version(&self, version: ApiVersion) -> Client {
         Client {
-            inner: Arc::clone(&self.inner),
             version: Some(version),
+            ..self.clone()
         }
+    }
+
+    /// A handle whose requests pass `limit` before the client's own rate limit; everything
+    /// else is shared with `self`. Every handle given the same `limit` (or a clone of it) draws
+    /// on it together, so it caps what they send as a group, and leaves the rest of the
+    /// client's limit to handles without it: give the background callers a part of the
+    /// client's limit and the remaining caller can never be starved by them. It replaces any
+    /// extra limit of `self`, and has no effect on a client built without a rate limit other
+    /// than capping these handles.
+    pub fn with_extra_limit(&self, limit: &SharedLimit) -> Client {
+        Client {
+            extra_limit: Some(limit.clone()),
+            ..self.clone()
+        }
+    }
+
+    /// A handle that adds the time its requests spend waiting for the rate limiters (its extra
+    /// limit and the client's own) to `meter`; everything else is shared with `self`. It
+    /// replaces any meter of `self`. Give each caller its own meter to see who waits.
+    pub fn with_wait_meter(&self, meter: &WaitMeter) -> Client {
+        Client {
+            wait_meter: Some(meter.clone()),
+            ..self.clone()
+        }
+    }
+
+    /// The extra limit of this handle, if any: see [`with_extra_limit`](Self::with_extra_limit).
+    pub fn extra_limit(&self) -> Option<&SharedLimit> {
+        self.extra_limit.as_ref()
     }
 
     /// `text` from the server as an error may keep it: this client's secrets masked, cut to
@@ -970,9 +994,12 @@ impl Client {
         } else {
             None
         };
-        if let Some(limiter) = &self.inner.limiter {
-            limiter.until_ready().await;
-        }
+        limit::wait_for(
+            self.extra_limit.as_ref(),
+            self.inner.limiter.as_ref(),
+            self.wait_meter.as_ref(),
+        )
+        .await;
         let span = tracing::debug_span!(
             "nbu_request",
             method = %call.method,

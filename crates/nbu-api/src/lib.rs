@@ -20,7 +20,9 @@
 //!   Jobs come as the complete model ([`Client::jobs`]) or as the attributes monitoring reads
 //!   ([`Client::job_summaries`]), which decodes a large listing several times faster.
 //! - **Filters**: a typed OData builder, [`Filter`] and [`Sort`].
-//! - **Resilience**: a client-side [`RateLimit`], and retries with exponential backoff and
+//! - **Resilience**: a client-side [`RateLimit`], with a [`SharedLimit`] that reserves part of
+//!   it for one caller against the others (see [`Client::with_extra_limit`]) and a
+//!   [`WaitMeter`] that shows who waits for it; retries with exponential backoff and
 //!   jitter on connection failures, timeouts, 429, 500, 502, 503 and 504, honouring
 //!   `Retry-After`, within a per-call [`RetryPolicy`]. Every failure is an [`Error`] naming the
 //!   method, URL, API version, HTTP status and NetBackup error code, sorted by
@@ -66,6 +68,7 @@ mod client;
 mod endpoints;
 mod error;
 mod filter;
+mod limit;
 pub mod models;
 mod pagination;
 mod query;
@@ -77,6 +80,7 @@ mod version;
 pub use client::{Client, ClientBuilder, DEFAULT_MAX_BODY_BYTES, RateLimit};
 pub use error::{DecodeError, Error, ErrorKind};
 pub use filter::{Filter, FilterValue, Sort};
+pub use limit::{SharedLimit, WaitMeter};
 pub use pagination::Page;
 pub use query::JobsQuery;
 pub use retry::RetryPolicy;

@@ -40,6 +40,9 @@ pub struct Collected {
     pub api_requests: u64,
     /// Items (jobs, storage units, …) the run decoded.
     pub items: u64,
+    /// Time the run's requests spent waiting for the client's rate limiters; filled in by the
+    /// poller from the collector's [`WaitMeter`](nbu_api::WaitMeter), zero without one.
+    pub rate_limit_wait: Duration,
 }
 
 impl Collected {
@@ -49,6 +52,7 @@ impl Collected {
             families,
             api_requests,
             items,
+            rate_limit_wait: Duration::ZERO,
         }
     }
 }

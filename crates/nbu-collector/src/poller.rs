@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use jiff::Timestamp;
-use nbu_api::{ApiVersion, Client};
+use nbu_api::{ApiVersion, Client, WaitMeter};
 use tokio::task::JoinSet;
 // Tokio's clock, so that tests with paused time see the durations they advanced.
 use tokio::time::Instant;
@@ -22,6 +22,29 @@ pub struct ScheduledCollector {
     pub interval: Duration,
     /// How long one run may take before it is cut off and counted as failed.
     pub timeout: Duration,
+    /// The meter the collector's client handle adds its rate-limiter waits to (see
+    /// [`Client::with_wait_meter`]); each run's share of it is published as
+    /// `nbu_collector_rate_limit_wait_seconds_total`. `None`: nothing is measured.
+    pub wait_meter: Option<WaitMeter>,
+}
+
+impl ScheduledCollector {
+    /// `collector` every `interval`, each run cut off after `timeout`, with no wait meter.
+    pub fn new(collector: Arc<dyn Collector>, interval: Duration, timeout: Duration) -> Self {
+        Self {
+            collector,
+            interval,
+            timeout,
+            wait_meter: None,
+        }
+    }
+
+    /// The same, publishing the rate-limiter waits `meter` adds up.
+    #[must_use]
+    pub fn with_wait_meter(mut self, meter: WaitMeter) -> Self {
+        self.wait_meter = Some(meter);
+        self
+    }
 }
 
 impl std::fmt::Debug for ScheduledCollector {
@@ -123,14 +146,9 @@ impl SitePoller {
             .map(|c| (c.collector.name(), c.interval))
             .collect();
         publisher.register_collectors(&spec.site, &schedule);
-        let runs = collectors.into_iter().map(|scheduled| {
-            run_once(
-                &spec.site,
-                scheduled.collector,
-                scheduled.timeout,
-                publisher,
-            )
-        });
+        let runs = collectors
+            .iter()
+            .map(|scheduled| run_scheduled(&spec.site, scheduled, publisher));
         futures_util::future::join_all(runs).await;
         Ok(())
     }
@@ -307,17 +325,42 @@ async fn run_collector(
         }
         tokio::select! {
             () = cancel.cancelled() => return,
-            () = run_once(&site, Arc::clone(&scheduled.collector), scheduled.timeout, &publisher) => {}
+            () = run_scheduled(&site, &scheduled, &publisher) => {}
         }
     }
 }
 
+async fn run_scheduled(site: &str, scheduled: &ScheduledCollector, publisher: &Publisher) {
+    run_metered(
+        site,
+        Arc::clone(&scheduled.collector),
+        scheduled.timeout,
+        scheduled.wait_meter.as_ref(),
+        publisher,
+    )
+    .await;
+}
+
+#[cfg(test)]
 async fn run_once(
     site: &str,
     collector: Arc<dyn Collector>,
     timeout: Duration,
     publisher: &Publisher,
 ) {
+    run_metered(site, collector, timeout, None, publisher).await;
+}
+
+/// Runs `collector` once under `timeout` and records the outcome, with the rate-limiter waits
+/// `meter` gained meanwhile: runs of one collector never overlap, so that is this run's share.
+async fn run_metered(
+    site: &str,
+    collector: Arc<dyn Collector>,
+    timeout: Duration,
+    meter: Option<&WaitMeter>,
+    publisher: &Publisher,
+) {
+    let waited_before = meter.map(WaitMeter::total).unwrap_or_default();
     let name = collector.name();
     let started_at = Timestamp::now();
     let started = Instant::now();
@@ -339,6 +382,15 @@ async fn run_once(
         }
     };
     let duration = started.elapsed();
+    // The run's future is gone by now, so a wait it was cut off in is already on the meter.
+    let waited = meter
+        .map(WaitMeter::total)
+        .unwrap_or_default()
+        .saturating_sub(waited_before);
+    let outcome = outcome.map(|mut collected| {
+        collected.rate_limit_wait = waited;
+        collected
+    });
     let outcome = outcome.map_err(|error| {
         span.in_scope(|| warn!(%error, "collection failed"));
         let contact = match &error {
@@ -349,6 +401,7 @@ async fn run_once(
         RunFailure::new(error.to_string())
             .with_contact(contact)
             .with_counts(progress.requests(), progress.items())
+            .with_rate_limit_wait(waited)
     });
     publisher.record(site, name, started_at, duration, outcome);
 }
@@ -712,11 +765,11 @@ mod contact_tests {
             site: "s".to_owned(),
             client: client(&server.uri(), version),
             collectors: Arc::new(|client: Client| {
-                vec![ScheduledCollector {
-                    collector: Arc::new(StorageCollector::new(client)),
-                    interval: Duration::from_secs(3600),
-                    timeout: Duration::from_secs(30),
-                }]
+                vec![ScheduledCollector::new(
+                    Arc::new(StorageCollector::new(client)),
+                    Duration::from_secs(3600),
+                    Duration::from_secs(30),
+                )]
             }),
             ping_interval: Duration::from_millis(50),
             ping_timeout,

@@ -192,6 +192,7 @@ struct CollectorState {
     interval: Option<Duration>,
     api_requests_total: u64,
     items_total: u64,
+    rate_limit_wait_total: Duration,
 }
 
 #[derive(Default)]
@@ -389,11 +390,13 @@ impl Publisher {
                     entry.families = Some(collected.families);
                     entry.api_requests_total += collected.api_requests;
                     entry.items_total += collected.items;
+                    entry.rate_limit_wait_total += collected.rate_limit_wait;
                     (true, None)
                 }
                 Err(failure) => {
                     entry.api_requests_total += failure.api_requests;
                     entry.items_total += failure.items;
+                    entry.rate_limit_wait_total += failure.rate_limit_wait;
                     (false, Some(failure.error))
                 }
             };
@@ -449,6 +452,8 @@ pub struct RunFailure {
     pub api_requests: u64,
     /// Items it decoded before it failed.
     pub items: u64,
+    /// Time its requests spent waiting for the client's rate limiters.
+    pub rate_limit_wait: Duration,
 }
 
 impl RunFailure {
@@ -459,6 +464,7 @@ impl RunFailure {
             contact: Contact::Unchanged,
             api_requests: 0,
             items: 0,
+            rate_limit_wait: Duration::ZERO,
         }
     }
 
@@ -474,6 +480,13 @@ impl RunFailure {
     pub fn with_counts(mut self, api_requests: u64, items: u64) -> Self {
         self.api_requests = api_requests;
         self.items = items;
+        self
+    }
+
+    /// The same failure, its requests having waited `waited` for the rate limiters.
+    #[must_use]
+    pub fn with_rate_limit_wait(mut self, waited: Duration) -> Self {
+        self.rate_limit_wait = waited;
         self
     }
 }
@@ -604,6 +617,12 @@ fn self_metrics(status: &SiteStatus, state: &SiteState) -> FamilySet {
              runs included.",
         )
         .push(label(), collector.items_total as f64);
+        set.counter(
+            "nbu_collector_rate_limit_wait_seconds_total",
+            "Time the collector's requests spent waiting for the site's client-side rate limit \
+             (and the background share of it), failed and timed-out runs included.",
+        )
+        .push(label(), collector.rate_limit_wait_total.as_secs_f64());
     }
     set
 }
@@ -634,19 +653,21 @@ mod tests {
             .gauge("nbu_jobs_count", "Jobs.")
             .push(vec![("action", "BACKUP".to_owned())], 4.0);
         let started: Timestamp = "2026-01-02T03:04:05Z".parse().unwrap();
+        let mut collected = Collected::new(families, 2, 4);
+        collected.rate_limit_wait = Duration::from_millis(1250);
         publisher.record(
             "dc1",
             "jobs",
             started,
             Duration::from_millis(1500),
-            Ok(Collected::new(families, 2, 4)),
+            Ok(collected),
         );
         publisher.record(
             "dc1",
             "storage",
             started,
             Duration::from_millis(250),
-            Err(RunFailure::new("HTTP 503")),
+            Err(RunFailure::new("HTTP 503").with_rate_limit_wait(Duration::from_millis(100))),
         );
         let text = String::from_utf8_lossy(&publisher.snapshot().exposition).into_owned();
         insta::assert_snapshot!(text);

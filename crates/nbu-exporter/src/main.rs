@@ -6,6 +6,7 @@
 //! gracefully. It holds no NetBackup or metrics logic of its own, and it builds no HTTP client to
 //! NetBackup itself: `nbu-api` does.
 
+mod budget;
 mod cli;
 mod config;
 mod demo;

@@ -336,7 +336,11 @@ pub(crate) async fn check(common: &Common, connect: bool) -> ExitCode {
         return ExitCode::from(EXIT_CONFIG);
     };
     let mut out = String::new();
-    for warning in &config.warnings {
+    for warning in config
+        .warnings
+        .iter()
+        .chain(&crate::budget::warnings(&config))
+    {
         out.push_str(&format!("warning: {warning}\n"));
     }
     if let (provider, Some(warning)) =

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use nbu_api::{ApiVersion, Client, RateLimit, RetryPolicy};
+use nbu_api::{ApiVersion, Client, RateLimit, RetryPolicy, SharedLimit, WaitMeter};
 use nbu_collector::{
     AlertsCollector, CatalogCollector, Collector, JobsCollector, JobsSettings, MalwareCollector,
     Publisher, ScheduledCollector, SitePoller, SiteSpec, SloCollector, StorageCollector,
@@ -148,8 +148,35 @@ pub(crate) fn client_for(site: &SiteConfig) -> Result<Client, String> {
         .map_err(|e| format!("site `{}`: {e}", site.site))
 }
 
+/// The part of a site's rate limit that every collector but jobs draws on together: half of
+/// it (at least 1/s), so that the jobs collector keeps the other half whatever storage and the
+/// opt-in collectors ask for, and they keep theirs whatever a long job load asks for.
+pub(crate) fn background_share(site: &SiteConfig) -> RateLimit {
+    RateLimit::new(
+        (site.rate_limit_per_second / 2).max(1),
+        (site.rate_burst / 2).max(1),
+    )
+}
+
+/// How long a run of storage or an opt-in collector may take: they run on the long storage
+/// interval, and a run may use most of it.
+pub(crate) fn slow_timeout(collection: &CollectionConfig) -> Duration {
+    collection
+        .timeout
+        .max(collection.storage_interval.saturating_mul(5) / 6)
+}
+
+/// `client` with a fresh wait meter, and the meter, so that a collector's waits for the rate
+/// limiter are its own.
+fn metered(client: &Client) -> (Client, WaitMeter) {
+    let meter = WaitMeter::new();
+    (client.with_wait_meter(&meter), meter)
+}
+
 pub(crate) fn site_spec(site: &SiteConfig, config: &Config) -> Result<SiteSpec, String> {
     let client = client_for(site)?;
+    let share = SharedLimit::new(background_share(site))
+        .map_err(|e| format!("site `{}`: rateLimit: {e}", site.site))?;
     let collection = config.collection.clone();
     let mut jobs = JobsSettings::with_window(config.job_window());
     jobs.slices = site.job_slices;
@@ -161,33 +188,33 @@ pub(crate) fn site_spec(site: &SiteConfig, config: &Config) -> Result<SiteSpec, 
     let per_client = &config.collectors.per_client;
     jobs.client_allowlist = per_client.enabled.then(|| per_client.allowlist.clone());
     let opt_in = config.collectors.clone();
-    // Storage and opt-in collectors run on the long storage interval; a run may use most of it.
-    let slow_timeout = collection
-        .timeout
-        .max(collection.storage_interval.saturating_mul(5) / 6);
+    let slow_timeout = slow_timeout(&collection);
     let factory = move |client: Client| {
+        // Only the jobs collector passes the site limit alone; the others share a part of it.
+        let background = client.with_extra_limit(&share);
+        let (jobs_client, jobs_meter) = metered(&client);
+        let (storage_client, storage_meter) = metered(&background);
         let mut collectors = vec![
-            ScheduledCollector {
-                collector: Arc::new(JobsCollector::new(client.clone(), jobs.clone())),
-                interval: collection.jobs_interval,
-                timeout: collection.timeout,
-            },
-            ScheduledCollector {
-                collector: Arc::new(StorageCollector::new(client.clone())),
-                interval: collection.storage_interval,
-                timeout: slow_timeout,
-            },
+            ScheduledCollector::new(
+                Arc::new(JobsCollector::new(jobs_client, jobs.clone())),
+                collection.jobs_interval,
+                collection.timeout,
+            )
+            .with_wait_meter(jobs_meter),
+            ScheduledCollector::new(
+                Arc::new(StorageCollector::new(storage_client)),
+                collection.storage_interval,
+                slow_timeout,
+            )
+            .with_wait_meter(storage_meter),
         ];
         // Opt-in data changes slowly: the storage interval suits it.
-        collectors.extend(
-            opt_in_collectors(&opt_in, &client)
-                .into_iter()
-                .map(|collector| ScheduledCollector {
-                    collector,
-                    interval: collection.storage_interval,
-                    timeout: slow_timeout,
-                }),
-        );
+        collectors.extend(opt_in_collectors(&opt_in, &background).into_iter().map(
+            |(collector, meter)| {
+                ScheduledCollector::new(collector, collection.storage_interval, slow_timeout)
+                    .with_wait_meter(meter)
+            },
+        ));
         collectors
     };
     Ok(SiteSpec {
@@ -205,8 +232,12 @@ pub(crate) fn site_spec(site: &SiteConfig, config: &Config) -> Result<SiteSpec, 
 /// Builds one opt-in collector for a site's client.
 type MakeCollector = fn(Client) -> Arc<dyn Collector>;
 
-/// The opt-in collectors that `enabled` switches on, in the `collectors` section's order.
-fn opt_in_collectors(enabled: &CollectorsConfig, client: &Client) -> Vec<Arc<dyn Collector>> {
+/// The opt-in collectors that `enabled` switches on, in the `collectors` section's order, each
+/// with its own wait meter on `client`.
+fn opt_in_collectors(
+    enabled: &CollectorsConfig,
+    client: &Client,
+) -> Vec<(Arc<dyn Collector>, WaitMeter)> {
     let toggles: [(bool, MakeCollector); 5] = [
         (enabled.alerts, |client| {
             Arc::new(AlertsCollector::new(client))
@@ -223,7 +254,10 @@ fn opt_in_collectors(enabled: &CollectorsConfig, client: &Client) -> Vec<Arc<dyn
     toggles
         .into_iter()
         .filter(|(on, _)| *on)
-        .map(|(_, make)| make(client.clone()))
+        .map(|(_, make)| {
+            let (client, meter) = metered(client);
+            (make(client), meter)
+        })
         .collect()
 }
 
@@ -240,7 +274,7 @@ mod tests {
         let names = |enabled: &CollectorsConfig| -> Vec<&'static str> {
             opt_in_collectors(enabled, &client)
                 .iter()
-                .map(|c| c.name())
+                .map(|(c, _)| c.name())
                 .collect()
         };
         assert!(

@@ -319,3 +319,49 @@ async fn rate_limit_is_shared_by_clones() {
     );
     assert_eq!(client.requests_sent(), 6);
 }
+
+#[tokio::test]
+async fn an_extra_limit_slows_only_its_handles_and_meters_count_each_handles_wait() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/netbackup/admin/jobs/7"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"data": crate::support::job(7)})),
+        )
+        .mount(&server)
+        .await;
+    let client = builder(&server)
+        .rate_limit(nbu_api::RateLimit::new(1000, 1000))
+        .build()
+        .unwrap();
+    let share = nbu_api::SharedLimit::new(nbu_api::RateLimit::new(20, 1)).unwrap();
+    let (free_wait, shared_wait) = (nbu_api::WaitMeter::new(), nbu_api::WaitMeter::new());
+    let free = client.with_wait_meter(&free_wait);
+    let shared = client
+        .with_extra_limit(&share)
+        .with_wait_meter(&shared_wait)
+        .with_version(nbu_api::ApiVersion::V13_0);
+    let started = Instant::now();
+    for _ in 0..4 {
+        free.job(7).await.unwrap();
+    }
+    assert_eq!(
+        free_wait.total(),
+        Duration::ZERO,
+        "the client's own limit is far"
+    );
+    for _ in 0..4 {
+        shared.job(7).await.unwrap();
+    }
+    // Four requests at 20/s with no burst: three waits of about 50 ms, less the time each
+    // request itself took.
+    assert!(
+        started.elapsed() >= Duration::from_millis(140),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(shared_wait.total() > Duration::ZERO);
+    assert_eq!(free_wait.total(), Duration::ZERO, "meters are per handle");
+    assert!(shared.extra_limit().is_some() && free.extra_limit().is_none());
+    assert_eq!(client.requests_sent(), 8);
+}

@@ -21,19 +21,16 @@ fn spec(sim: &nbu_sim::SimHandle, timeout: Duration) -> SiteSpec {
         client,
         collectors: Arc::new(move |client: Client| {
             vec![
-                ScheduledCollector {
-                    collector: Arc::new(JobsCollector::new(
-                        client.clone(),
-                        JobsSettings::default(),
-                    )),
-                    interval: Duration::from_millis(300),
+                ScheduledCollector::new(
+                    Arc::new(JobsCollector::new(client.clone(), JobsSettings::default())),
+                    Duration::from_millis(300),
                     timeout,
-                },
-                ScheduledCollector {
-                    collector: Arc::new(StorageCollector::new(client)),
-                    interval: Duration::from_millis(300),
+                ),
+                ScheduledCollector::new(
+                    Arc::new(StorageCollector::new(client)),
+                    Duration::from_millis(300),
                     timeout,
-                },
+                ),
             ]
         }),
         ping_interval: Duration::from_secs(60),

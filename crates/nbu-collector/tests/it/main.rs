@@ -6,6 +6,7 @@
 )]
 
 mod degradation;
+mod fairness;
 mod incremental;
 mod optional;
 mod upgrade;

@@ -72,11 +72,11 @@ fn spec(server: &MockServer, configured: Option<&str>) -> SiteSpec {
         site: "s".to_owned(),
         client: builder.build().unwrap(),
         collectors: Arc::new(|_client: Client| {
-            vec![ScheduledCollector {
-                collector: Arc::new(Idle),
-                interval: Duration::from_secs(60),
-                timeout: Duration::from_secs(5),
-            }]
+            vec![ScheduledCollector::new(
+                Arc::new(Idle),
+                Duration::from_secs(60),
+                Duration::from_secs(5),
+            )]
         }),
         ping_interval: Duration::from_millis(150),
         ping_timeout: Duration::from_secs(60),

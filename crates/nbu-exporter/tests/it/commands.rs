@@ -140,3 +140,62 @@ async fn check_connect_trusts_a_ca_file_and_refuses_an_unknown_certificate() {
         "{report}"
     );
 }
+
+/// Runs `nbu-exporter check` (no connection) on `yaml` and returns its report.
+fn check_report(yaml: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.yaml");
+    std::fs::write(&config, yaml).unwrap();
+    let output = exporter()
+        .args(["check", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    report
+}
+
+#[test]
+fn check_warns_when_the_collectors_need_more_requests_than_the_rate_limit_allows() {
+    let yaml = |rate: u32, catalog: bool| {
+        format!(
+            "nbuservers:\n  - site: alpha\n    host: primary.example.com\n    apiKey: check-key\n    \
+             rateLimit: {rate}\ncollection:\n  jobsInterval: 20s\n  storageInterval: 30s\n\
+             collectors:\n  catalog: {{ enabled: {catalog} }}\n"
+        )
+    };
+    // Storage and the catalog's 36 counts share 1/s (half of 2/s): 37 s, over the 25 s (5/6 of
+    // the storage interval) their runs may take.
+    let report = check_report(&yaml(2, true));
+    let warning = report
+        .lines()
+        .find(|line| line.contains("requests every `storageInterval`"))
+        .unwrap_or_else(|| panic!("no budget warning:\n{report}"));
+    assert!(
+        warning.starts_with("warning: site `alpha`")
+            && warning.contains("storage, catalog")
+            && warning.contains("37 requests")
+            && warning.contains("raise `rateLimit` to at least 4")
+            && warning.contains("`storageInterval` to at least 45s"),
+        "{warning}"
+    );
+    assert!(
+        report.contains("is valid"),
+        "a warning, not an error: {report}"
+    );
+
+    for fits in [yaml(4, true), yaml(2, false), yaml(10, true)] {
+        let report = check_report(&fits);
+        assert!(!report.contains("requests every"), "{fits}\n{report}");
+    }
+    let report = check_report(&yaml(1, false));
+    assert!(
+        report.contains("no share of its own") && report.contains("at least 2"),
+        "{report}"
+    );
+}
