@@ -61,9 +61,10 @@ impl Collected {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum CollectError {
-    /// The NetBackup API answered with an error or could not be reached.
+    /// The NetBackup API answered with an error or could not be reached. Boxed: the client's
+    /// error carries the URL and the answer, and every run's `Result` would pay for its size.
     #[error(transparent)]
-    Api(#[from] nbu_api::Error),
+    Api(Box<nbu_api::Error>),
     /// The run did not finish within the collection timeout and was cut off.
     #[error("collection timed out after {} {progress}", seconds(*.after))]
     Timeout {
@@ -72,6 +73,12 @@ pub enum CollectError {
         /// How far the run got, and the request it was waiting for.
         progress: ProgressReport,
     },
+}
+
+impl From<nbu_api::Error> for CollectError {
+    fn from(error: nbu_api::Error) -> Self {
+        Self::Api(Box::new(error))
+    }
 }
 
 /// `50s`, `8.333s`: whole seconds when the duration is whole, milliseconds otherwise.
