@@ -189,6 +189,10 @@ struct FullLoad {
     newest: Option<Timestamp>,
     /// Unfinished jobs of the window when the load began that it has not read yet.
     unconfirmed: BTreeSet<i64>,
+    /// The pages the whole load reads, estimated from the count request, if it answered.
+    expected_pages: Option<u64>,
+    /// The pages read so far, over every run of the load.
+    pages_read: u64,
 }
 
 struct State {
@@ -285,6 +289,8 @@ impl JobsCollector {
             server_start: None,
             newest: None,
             unconfirmed: state.window.unfinished_job_ids().collect(),
+            expected_pages: expected_jobs.map(|jobs| jobs.div_ceil(JOBS_PAGE)),
+            pages_read: 0,
         }
     }
 
@@ -309,6 +315,12 @@ impl JobsCollector {
         let Some(load) = full_load.as_mut() else {
             return Ok((0, 0));
         };
+        progress.long_load();
+        // What this run still has to read, in every run of a load, not only the one that
+        // counted: "loading: 312 of ~480 pages" after a first run that read 520 of 1,000.
+        if let Some(expected) = load.expected_pages {
+            progress.expect_pages(expected.saturating_sub(load.pages_read).max(1));
+        }
         let mut requests = 0_u64;
         let streams: Vec<_> = load
             .slices
@@ -370,6 +382,7 @@ impl JobsCollector {
                 }
             };
             requests += 1;
+            load.pages_read += 1;
             progress.page_read(JOBS, page.items.len() as u64);
             load.server_start = match (load.server_start, page.server_time) {
                 (Some(known), Some(time)) => Some(known.min(time)),
@@ -563,11 +576,7 @@ impl Collector for JobsCollector {
             let recent = Filter::ge("lastUpdateTime", since);
             let count = self.client.jobs_count(Some(&recent));
             let expected = match ctx.progress.call("/admin/jobs (count)", count).await {
-                Ok(count) => {
-                    // For "loading: 312 of ~1,000 pages" while the load runs.
-                    ctx.progress.expect_pages(count.div_ceil(JOBS_PAGE));
-                    Some(count)
-                }
+                Ok(count) => Some(count),
                 Err(error) => {
                     debug!(%error, "job count unavailable; slicing the window blind");
                     None

@@ -265,3 +265,42 @@ async fn a_full_load_reports_its_progress_as_the_run_counts_it() {
     );
     assert_eq!(report.waiting_for, None, "nothing in flight after the run");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_run_of_a_resumed_full_load_reports_the_pages_left_of_the_count_estimate() {
+    let sim = nbu_sim::Server::builder()
+        .api_key("incremental-key")
+        .jobs(3000)
+        .window(Duration::from_secs(2 * 3600))
+        .latency(Duration::from_millis(40))
+        .seed(5)
+        .spawn()
+        .await
+        .unwrap();
+    let collector = JobsCollector::new(client(&sim), settings(1));
+    let now = sim.now();
+    let first = CollectContext::new(now);
+    let cut = tokio::time::timeout(Duration::from_millis(500), collector.collect(&first)).await;
+    assert!(cut.is_err(), "the first run is cut off");
+    let first = first.progress.report();
+    assert_eq!(first.expected_pages, Some(30), "3,000 jobs in pages of 100");
+    assert!(
+        (1..30).contains(&first.pages),
+        "{} pages before the cut",
+        first.pages
+    );
+
+    let second = CollectContext::new(now);
+    let resumed = tokio::time::timeout(Duration::from_millis(100), collector.collect(&second)).await;
+    assert!(resumed.is_err(), "the second run is cut off too");
+    let report = second.progress.report();
+    assert_eq!(
+        report.expected_pages,
+        Some(30 - first.pages),
+        "the resumed run made no count request and still knows the estimate"
+    );
+    assert!(
+        second.progress.is_long_load(),
+        "a full load may outlast the timeout"
+    );
+}
