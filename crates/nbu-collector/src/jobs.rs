@@ -17,6 +17,8 @@
 //! moves it forward.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -322,12 +324,19 @@ impl JobsCollector {
             progress.expect_pages(expected.saturating_sub(load.pages_read).max(1));
         }
         let mut requests = 0_u64;
+        // Set when an open-ended slice has caught up with the load's start: see below.
+        let caught_up: Vec<Arc<AtomicBool>> = load
+            .slices
+            .iter()
+            .map(|_| Arc::new(AtomicBool::new(false)))
+            .collect();
         let streams: Vec<_> = load
             .slices
             .iter()
             .enumerate()
             .filter(|(_, slice)| !slice.done)
             .map(|(index, slice)| {
+                let stop = caught_up.get(index).cloned().unwrap_or_default();
                 let within = match slice.within_query() {
                     Some(query) => self
                         .client
@@ -347,6 +356,7 @@ impl JobsCollector {
                     within
                         .chain(main)
                         .chain(end)
+                        .take_while(move |_| std::future::ready(!stop.load(Ordering::Relaxed)))
                         .map_ok(move |event| (index, event)),
                 )
             })
@@ -389,6 +399,7 @@ impl JobsCollector {
                 (known, time) => known.or(time),
             };
             let mut newest_in_page = None;
+            let mut oldest_in_page: Option<Timestamp> = None;
             let mut last_id = None;
             for job in page.items {
                 items += 1;
@@ -399,6 +410,7 @@ impl JobsCollector {
                 last_id = last_id.max(Some(observation.job_id));
                 if let Some(update) = observation.last_update {
                     newest_in_page = newest_in_page.max(Some(update));
+                    oldest_in_page = Some(oldest_in_page.map_or(update, |o| o.min(update)));
                     if self.plausible(update, now) {
                         load.newest = load.newest.max(Some(update));
                     }
@@ -417,6 +429,21 @@ impl JobsCollector {
                     .filter(|newest| position.floor().is_none_or(|floor| *newest >= floor))
                     .map_or(position, |at| Position::Within { at, after: None }),
             };
+            // An open-ended slice (the newest time slice, the unfinished jobs) that reaches jobs
+            // updated after the load began is done: the first incremental run reads from the
+            // server's clock at that start. Read on, it would chase the jobs that running backups
+            // update every few seconds, and never end while they outpace the rate limit. The
+            // `Date` has whole seconds: only a later second is surely after the start.
+            let past_start = load
+                .server_start
+                .zip(oldest_in_page)
+                .is_some_and(|(start, oldest)| oldest > start);
+            if slice.to.is_none() && !within && past_start {
+                slice.done = true;
+                if let Some(stop) = caught_up.get(index) {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
         }
         if let Some(load) = full_load.take() {
             for job_id in load.unconfirmed {

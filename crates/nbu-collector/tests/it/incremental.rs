@@ -304,3 +304,41 @@ async fn every_run_of_a_resumed_full_load_reports_the_pages_left_of_the_count_es
         "a full load may outlast the timeout"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_load_finishes_while_running_jobs_keep_updating_faster_than_it_reads() {
+    let sim = std::sync::Arc::new(
+        nbu_sim::Server::builder()
+            .api_key("incremental-key")
+            .jobs(2000)
+            .window(Duration::from_secs(2 * 3600))
+            .latency(Duration::from_millis(20))
+            .seed(13)
+            .spawn()
+            .await
+            .unwrap(),
+    );
+    // Backups in progress report every few seconds: each update moves a job past the cursor
+    // of the open-ended slices. Here updates come faster than one stream reads them.
+    let churn = {
+        let sim = std::sync::Arc::clone(&sim);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                sim.apply_changes(300);
+            }
+        })
+    };
+    let collector = JobsCollector::new(client(&sim), settings(1));
+    let load = tokio::time::timeout(
+        Duration::from_secs(120),
+        collector.collect(&CollectContext::new(sim.now())),
+    )
+    .await;
+    churn.abort();
+    let requests = sim.stats().requests("GET /admin/jobs");
+    let load = load.unwrap_or_else(|_| panic!("the load chased updates: {requests} requests"));
+    assert!(load.is_ok(), "{load:?}");
+    // The 2,000 jobs of the window and the jobs started meanwhile, not a chase after updates.
+    assert!(requests < 200, "{requests} requests");
+}
