@@ -519,8 +519,8 @@ fn targets(options: &Options, micro: &[Micro], scenarios: &[Scenario]) -> Vec<Ta
     // Time to the first complete job families on default settings: within 2x of what the rate
     // limit itself imposes. Quick mode measures a smaller window against its own scaled limit.
     let defaults_target = |wanted: u64, id: &'static str, description: &'static str| {
-        let measured = of_kind("defaults")
-            .rfind(|s| s.jobs == wanted || (options.quick && wanted == 100_000));
+        let measured =
+            of_kind("defaults").rfind(|s| s.jobs == wanted || (options.quick && wanted == 100_000));
         let jobs = measured.map_or(wanted, |s| s.jobs);
         let mut notes = Vec::new();
         if let Some(note) = quick_note(jobs, wanted) {

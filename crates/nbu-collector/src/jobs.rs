@@ -7,9 +7,13 @@
 //! (the HTTP `Date`) when the previous walk began, or, from a server that sends no `Date`, the
 //! newest `lastUpdateTime` read; never the exporter's clock.
 //!
-//! A full load remembers how far each slice has been read, so one that outlasts the collection
-//! timeout continues where it stopped on the next run instead of starting over. When it completes,
-//! unfinished jobs it no longer found are dropped: they finished or vanished while unobserved.
+//! A full load may outlast the collection timeout while it keeps reading pages (the poller lets a
+//! [long load](crate::Progress::long_load) run on). It remembers how far each slice has been read,
+//! so one cut off all the same (an error, a stall) continues where it stopped on the next run
+//! instead of starting over. Its open-ended slices end at the jobs updated after it began, which
+//! the first incremental run reads. When it completes, unfinished jobs it no longer found are
+//! dropped: they finished or vanished while unobserved, or moved past its start, and then the next
+//! run reads them again.
 //!
 //! With a client allowlist (`collectors.perClient`), the per-client families come from the same
 //! window; only the latest successful backup of each listed client, which may lie far before the

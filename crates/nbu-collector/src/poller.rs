@@ -560,7 +560,11 @@ mod tests {
                 tokio::time::sleep(Duration::from_secs(20)).await;
                 ctx.progress.page_read("/admin/jobs", 100);
             }
-            Ok(Collected::new(FamilySet::new(), self.pages, self.pages * 100))
+            Ok(Collected::new(
+                FamilySet::new(),
+                self.pages,
+                self.pages * 100,
+            ))
         }
     }
 

@@ -461,7 +461,9 @@ pub(crate) fn defaults(rig: &Rig, jobs: u64, give_up: Duration) -> Result<Scenar
         .extra
         .insert("collector_requests", json!(first.state.requests_total));
     if let Some(progress) = last_progress {
-        scenario.extra.insert("last_progress_shown", json!(progress));
+        scenario
+            .extra
+            .insert("last_progress_shown", json!(progress));
     }
     // Every later run is incremental: the next one, which the default interval (1 min) brings
     // at once when the load took longer, reads only what changed.
@@ -482,7 +484,11 @@ pub(crate) fn defaults(rig: &Rig, jobs: u64, give_up: Duration) -> Result<Scenar
                 .insert("next_run_seconds", json!(next.state.duration_seconds));
             scenario.extra.insert(
                 "next_run_items",
-                json!(next.state.items_total.saturating_sub(first.state.items_total)),
+                json!(
+                    next.state
+                        .items_total
+                        .saturating_sub(first.state.items_total)
+                ),
             );
         }
         Err(error) => {

@@ -7,14 +7,15 @@ use crate::harness::{API_KEY, Exporter, Metrics, http};
 
 /// The jobs collector's `state` and `progress` in `/health`.
 async fn jobs_health(exporter: &Exporter) -> Option<(String, Option<String>)> {
-    let body: serde_json::Value = http()
+    let text = http()
         .get(exporter.url("/health"))
         .send()
         .await
         .ok()?
-        .json()
+        .text()
         .await
         .ok()?;
+    let body: serde_json::Value = serde_json::from_str(&text).ok()?;
     let jobs = body["sites"][0]["collectors"]
         .as_array()?
         .iter()
