@@ -22,13 +22,15 @@ use report::{Machine, Micro, Report, Scenario, Target};
 use scenario::{JOBS_ENDPOINT, Rig, Sim, short};
 
 const USAGE: &str = "\
-usage: cargo xtask bench [--quick] [--latency-ms N] [--slices K] [--only LIST] [--no-build]
+usage: cargo xtask bench [--quick] [--latency-ms N] [--slices K] [--only LIST] [--defaults-1m]
+                         [--no-build]
 
   --quick          small estates and short loads, every scenario kind (under two minutes on
                    2 cores once the release binaries and benches are built)
   --latency-ms N   latency the simulator adds to every request (default 20, a loaded primary)
   --slices K       parallel time slices compared with the sequential walk (default 8)
-  --only LIST      comma-separated subset of: micro, full-load, steady, scrape
+  --only LIST      comma-separated subset of: micro, full-load, steady, scrape, defaults
+  --defaults-1m    the defaults scenario at 1M jobs too (about 20 more minutes)
   --no-build       use the release binaries as they are (default: cargo build --release first)
 
 writes target/bench/report.json and target/bench/report.md; logs and configs in target/bench/tmp";
@@ -41,9 +43,11 @@ struct Options {
     slices: usize,
     only: Option<Vec<String>>,
     build: bool,
+    /// The defaults scenario at 1M jobs as well: its load alone takes about 1,000 s.
+    defaults_1m: bool,
 }
 
-const PARTS: [&str; 4] = ["micro", "full-load", "steady", "scrape"];
+const PARTS: [&str; 5] = ["micro", "full-load", "steady", "scrape", "defaults"];
 
 impl Options {
     fn parse(args: &[String]) -> Result<Self, String> {
@@ -53,6 +57,7 @@ impl Options {
             slices: 8,
             only: None,
             build: true,
+            defaults_1m: false,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -64,6 +69,7 @@ impl Options {
             match arg.as_str() {
                 "--quick" => options.quick = true,
                 "--no-build" => options.build = false,
+                "--defaults-1m" => options.defaults_1m = true,
                 "--latency-ms" => {
                     let text = value(arg)?;
                     options.latency_ms = text.parse().map_err(|_| {
@@ -121,6 +127,8 @@ struct Plan {
     scrape_jobs: u64,
     scrape_connections: usize,
     scrape_duration: Duration,
+    /// Window sizes of the defaults scenario (`--defaults-1m` adds 1M).
+    defaults_jobs: &'static [u64],
 }
 
 const FULL: Plan = Plan {
@@ -131,6 +139,7 @@ const FULL: Plan = Plan {
     scrape_jobs: 5_000,
     scrape_connections: 64,
     scrape_duration: Duration::from_secs(10),
+    defaults_jobs: &[100_000],
 };
 
 const QUICK: Plan = Plan {
@@ -141,6 +150,7 @@ const QUICK: Plan = Plan {
     scrape_jobs: 5_000,
     scrape_connections: 64,
     scrape_duration: Duration::from_secs(3),
+    defaults_jobs: &[20_000],
 };
 
 pub(crate) fn run(args: &[String]) -> Result<(), String> {
@@ -156,8 +166,9 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         .map_err(|e| format!("cannot create {}: {e}", work_dir.display()))?;
     let mode = if options.quick { "quick" } else { "full" };
 
-    let scenarios_run =
-        options.runs("full-load") || options.runs("steady") || options.runs("scrape");
+    let scenarios_run = ["full-load", "steady", "scrape", "defaults"]
+        .iter()
+        .any(|part| options.runs(part));
     if options.build && scenarios_run {
         crate::cargo(
             "release build",
@@ -231,6 +242,25 @@ pub(crate) fn run(args: &[String]) -> Result<(), String> {
         }
     }
 
+    if options.runs("defaults") {
+        let mut sizes = plan.defaults_jobs.to_vec();
+        if options.defaults_1m {
+            sizes.push(1_000_000);
+        }
+        for jobs in sizes {
+            step(&format!(
+                "defaults: {}-job window churning {}/min, only site, host, port and API key configured",
+                short(jobs),
+                jobs.div_ceil(60)
+            ));
+            // Ten times what the rate limit imposes: a miss is measured, not given up on.
+            let give_up = Duration::from_secs_f64(rate_limited_seconds(jobs) * 10.0 + 120.0);
+            let result = scenario::defaults(&rig, jobs, give_up)?;
+            done(&result);
+            scenarios.push(result);
+        }
+    }
+
     machine.load_after = report::load_average();
     let mut settings = BTreeMap::new();
     settings.insert("latency_ms", json!(options.latency_ms));
@@ -298,6 +328,15 @@ fn done(scenario: &Scenario) {
         scenario.requests_to(JOBS_ENDPOINT),
         scenario.items,
     );
+}
+
+/// The default rate limit of a site (requests per second), which bounds a default full load.
+const DEFAULT_RATE_LIMIT: f64 = 10.0;
+
+/// What the default rate limit alone imposes on a full load of `jobs` jobs: its pages of 100 at
+/// 10 requests/s (1,000 pages, 100 s, at 100k jobs).
+fn rate_limited_seconds(jobs: u64) -> f64 {
+    jobs.div_ceil(100) as f64 / DEFAULT_RATE_LIMIT
 }
 
 fn write(path: &Path, text: &str) -> Result<(), String> {
@@ -477,6 +516,54 @@ fn targets(options: &Options, micro: &[Micro], scenarios: &[Scenario]) -> Vec<Ta
         measured: caused.map(|n| n as f64),
         note: None,
     };
+    // Time to the first complete job families on default settings: within 2x of what the rate
+    // limit itself imposes. Quick mode measures a smaller window against its own scaled limit.
+    let defaults_target = |wanted: u64, id: &'static str, description: &'static str| {
+        let measured =
+            of_kind("defaults").rfind(|s| s.jobs == wanted || (options.quick && wanted == 100_000));
+        let jobs = measured.map_or(wanted, |s| s.jobs);
+        let mut notes = Vec::new();
+        if let Some(note) = quick_note(jobs, wanted) {
+            notes.push(format!(
+                "{note}: limit {} s for that window",
+                report::number(2.0 * rate_limited_seconds(jobs))
+            ));
+        }
+        if let Some(s) = measured {
+            notes.push(format!(
+                "{} API requests, {} failed runs before",
+                report::number(s.requests.values().sum::<u64>() as f64),
+                s.extra
+                    .get("failed_runs_before")
+                    .map_or_else(|| "?".to_owned(), ToString::to_string)
+            ));
+            if let Some(next) = s.extra.get("next_run_requests") {
+                notes.push(format!("next run incremental: {next} requests"));
+            }
+        }
+        if wanted == 1_000_000 && measured.is_none() && !options.defaults_1m {
+            notes.push("opt-in: --defaults-1m".to_owned());
+        }
+        Target {
+            id,
+            description,
+            limit: 2.0 * rate_limited_seconds(jobs),
+            unit: "s",
+            at_least: false,
+            measured: measured.and_then(|s| s.end_to_end_seconds),
+            note: Some(notes.join("; ")).filter(|n| !n.is_empty()),
+        }
+    };
+    let defaults_100k = defaults_target(
+        100_000,
+        "defaults_100k",
+        "Defaults (site, host, port, key), 100k-job 1 h window, 1,667 new jobs/min, 20 ms: start to first job families",
+    );
+    let defaults_1m = defaults_target(
+        1_000_000,
+        "defaults_1m",
+        "Defaults (site, host, port, key), 1M-job 1 h window, 16,667 new jobs/min, 20 ms: start to first job families",
+    );
     // Each target with the parts of the run that measure it, to explain a missing measurement.
     let mut targets = vec![
         (steady_target, &["steady"][..]),
@@ -486,6 +573,8 @@ fn targets(options: &Options, micro: &[Micro], scenarios: &[Scenario]) -> Vec<Ta
         (rss_1m, &["full-load"][..]),
         (scrape_target, &["scrape"][..]),
         (scrape_requests, &["scrape"][..]),
+        (defaults_100k, &["defaults"][..]),
+        (defaults_1m, &["defaults"][..]),
     ];
     for (target, parts) in &mut targets {
         if target.measured.is_none() && target.note.is_none() {

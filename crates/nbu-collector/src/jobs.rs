@@ -7,9 +7,13 @@
 //! (the HTTP `Date`) when the previous walk began, or, from a server that sends no `Date`, the
 //! newest `lastUpdateTime` read; never the exporter's clock.
 //!
-//! A full load remembers how far each slice has been read, so one that outlasts the collection
-//! timeout continues where it stopped on the next run instead of starting over. When it completes,
-//! unfinished jobs it no longer found are dropped: they finished or vanished while unobserved.
+//! A full load may outlast the collection timeout while it keeps reading pages (the poller lets a
+//! [long load](crate::Progress::long_load) run on). It remembers how far each slice has been read,
+//! so one cut off all the same (an error, a stall) continues where it stopped on the next run
+//! instead of starting over. Its open-ended slices end at the jobs updated after it began, which
+//! the first incremental run reads. When it completes, unfinished jobs it no longer found are
+//! dropped: they finished or vanished while unobserved, or moved past its start, and then the next
+//! run reads them again.
 //!
 //! With a client allowlist (`collectors.perClient`), the per-client families come from the same
 //! window; only the latest successful backup of each listed client, which may lie far before the
@@ -17,6 +21,8 @@
 //! moves it forward.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -189,6 +195,10 @@ struct FullLoad {
     newest: Option<Timestamp>,
     /// Unfinished jobs of the window when the load began that it has not read yet.
     unconfirmed: BTreeSet<i64>,
+    /// The pages the whole load reads, estimated from the count request, if it answered.
+    expected_pages: Option<u64>,
+    /// The pages read so far, over every run of the load.
+    pages_read: u64,
 }
 
 struct State {
@@ -285,6 +295,8 @@ impl JobsCollector {
             server_start: None,
             newest: None,
             unconfirmed: state.window.unfinished_job_ids().collect(),
+            expected_pages: expected_jobs.map(|jobs| jobs.div_ceil(JOBS_PAGE)),
+            pages_read: 0,
         }
     }
 
@@ -309,13 +321,26 @@ impl JobsCollector {
         let Some(load) = full_load.as_mut() else {
             return Ok((0, 0));
         };
+        progress.long_load();
+        // What this run still has to read, in every run of a load, not only the one that
+        // counted: "loading: 312 of ~480 pages" after a first run that read 520 of 1,000.
+        if let Some(expected) = load.expected_pages {
+            progress.expect_pages(expected.saturating_sub(load.pages_read).max(1));
+        }
         let mut requests = 0_u64;
+        // Set when an open-ended slice has caught up with the load's start: see below.
+        let caught_up: Vec<Arc<AtomicBool>> = load
+            .slices
+            .iter()
+            .map(|_| Arc::new(AtomicBool::new(false)))
+            .collect();
         let streams: Vec<_> = load
             .slices
             .iter()
             .enumerate()
             .filter(|(_, slice)| !slice.done)
             .map(|(index, slice)| {
+                let stop = caught_up.get(index).cloned().unwrap_or_default();
                 let within = match slice.within_query() {
                     Some(query) => self
                         .client
@@ -335,6 +360,7 @@ impl JobsCollector {
                     within
                         .chain(main)
                         .chain(end)
+                        .take_while(move |_| std::future::ready(!stop.load(Ordering::Relaxed)))
                         .map_ok(move |event| (index, event)),
                 )
             })
@@ -370,12 +396,14 @@ impl JobsCollector {
                 }
             };
             requests += 1;
+            load.pages_read += 1;
             progress.page_read(JOBS, page.items.len() as u64);
             load.server_start = match (load.server_start, page.server_time) {
                 (Some(known), Some(time)) => Some(known.min(time)),
                 (known, time) => known.or(time),
             };
             let mut newest_in_page = None;
+            let mut oldest_in_page: Option<Timestamp> = None;
             let mut last_id = None;
             for job in page.items {
                 items += 1;
@@ -386,6 +414,7 @@ impl JobsCollector {
                 last_id = last_id.max(Some(observation.job_id));
                 if let Some(update) = observation.last_update {
                     newest_in_page = newest_in_page.max(Some(update));
+                    oldest_in_page = Some(oldest_in_page.map_or(update, |o| o.min(update)));
                     if self.plausible(update, now) {
                         load.newest = load.newest.max(Some(update));
                     }
@@ -404,6 +433,21 @@ impl JobsCollector {
                     .filter(|newest| position.floor().is_none_or(|floor| *newest >= floor))
                     .map_or(position, |at| Position::Within { at, after: None }),
             };
+            // An open-ended slice (the newest time slice, the unfinished jobs) that reaches jobs
+            // updated after the load began is done: the first incremental run reads from the
+            // server's clock at that start. Read on, it would chase the jobs that running backups
+            // update every few seconds, and never end while they outpace the rate limit. The
+            // `Date` has whole seconds: only a later second is surely after the start.
+            let past_start = load
+                .server_start
+                .zip(oldest_in_page)
+                .is_some_and(|(start, oldest)| oldest > start);
+            if slice.to.is_none() && !within && past_start {
+                slice.done = true;
+                if let Some(stop) = caught_up.get(index) {
+                    stop.store(true, Ordering::Relaxed);
+                }
+            }
         }
         if let Some(load) = full_load.take() {
             for job_id in load.unconfirmed {
@@ -563,11 +607,7 @@ impl Collector for JobsCollector {
             let recent = Filter::ge("lastUpdateTime", since);
             let count = self.client.jobs_count(Some(&recent));
             let expected = match ctx.progress.call("/admin/jobs (count)", count).await {
-                Ok(count) => {
-                    // For "loading: 312 of ~1,000 pages" while the load runs.
-                    ctx.progress.expect_pages(count.div_ceil(JOBS_PAGE));
-                    Some(count)
-                }
+                Ok(count) => Some(count),
                 Err(error) => {
                     debug!(%error, "job count unavailable; slicing the window blind");
                     None

@@ -373,12 +373,27 @@ async fn run_metered(
     let outcome = {
         let run = collector.collect(&ctx).instrument(span.clone());
         let mut run = std::pin::pin!(run);
-        tokio::select! {
-            result = &mut run => result,
-            () = tokio::time::sleep(timeout) => Err(CollectError::Timeout {
-                after: timeout,
-                progress: progress.report(),
-            }),
+        let mut deadline = started + timeout;
+        let mut pages_at_deadline = 0;
+        loop {
+            tokio::select! {
+                result = &mut run => break result,
+                () = tokio::time::sleep_until(deadline) => {
+                    // A long load that is still reading carries on: cut off, it would resume
+                    // only at the next tick, idle until then, and never finish when the rate
+                    // limit lets one run read less than the whole window.
+                    let pages = progress.pages();
+                    if progress.is_long_load() && pages > pages_at_deadline {
+                        pages_at_deadline = pages;
+                        deadline += timeout;
+                        continue;
+                    }
+                    break Err(CollectError::Timeout {
+                        after: deadline.duration_since(started),
+                        progress: progress.report(),
+                    });
+                }
+            }
         }
     };
     let duration = started.elapsed();
@@ -573,6 +588,90 @@ mod tests {
             publisher.progress("s", "jobs"),
             None,
             "no run in flight any more"
+        );
+    }
+
+    /// A load that reads a page every 20 s, and stops reading after `stall_after` pages if set.
+    struct SlowLoad {
+        pages: u64,
+        long: bool,
+        stall_after: Option<u64>,
+    }
+
+    #[async_trait::async_trait]
+    impl crate::Collector for SlowLoad {
+        fn name(&self) -> &'static str {
+            "jobs"
+        }
+
+        fn enabled_by_default(&self) -> bool {
+            true
+        }
+
+        async fn collect(
+            &self,
+            ctx: &crate::CollectContext,
+        ) -> Result<Collected, crate::CollectError> {
+            if self.long {
+                ctx.progress.long_load();
+            }
+            for page in 0..self.pages {
+                if self.stall_after == Some(page) {
+                    pending::<()>().await;
+                }
+                tokio::time::sleep(Duration::from_secs(20)).await;
+                ctx.progress.page_read("/admin/jobs", 100);
+            }
+            Ok(Collected::new(
+                FamilySet::new(),
+                self.pages,
+                self.pages * 100,
+            ))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_load_outlasts_the_timeout_while_it_reads_pages() {
+        let publisher = Publisher::new();
+        let load = SlowLoad {
+            pages: 5,
+            long: true,
+            stall_after: None,
+        };
+        run_once("s", Arc::new(load), Duration::from_secs(30), &publisher).await;
+        let status = &publisher.snapshot().sites[0].collectors[0];
+        assert!(status.last_run_succeeded, "{:?}", status.last_error);
+        assert_eq!(status.last_duration, Some(Duration::from_secs(100)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_long_load_that_stops_reading_is_cut_off_and_other_runs_keep_their_timeout() {
+        let publisher = Publisher::new();
+        let stalled = SlowLoad {
+            pages: 5,
+            long: true,
+            stall_after: Some(2),
+        };
+        run_once("s", Arc::new(stalled), Duration::from_secs(30), &publisher).await;
+        let status = &publisher.snapshot().sites[0].collectors[0];
+        // Pages at 20 s and 40 s: the deadlines at 30 s and 60 s saw new pages, the one at
+        // 90 s none.
+        assert_eq!(
+            status.last_error.as_deref(),
+            Some("collection timed out after 90s (2 pages and 200 items read)")
+        );
+
+        let publisher = Publisher::new();
+        let ordinary = SlowLoad {
+            pages: 5,
+            long: false,
+            stall_after: None,
+        };
+        run_once("s", Arc::new(ordinary), Duration::from_secs(30), &publisher).await;
+        let status = &publisher.snapshot().sites[0].collectors[0];
+        assert_eq!(
+            status.last_error.as_deref(),
+            Some("collection timed out after 30s (1 page and 100 items read)")
         );
     }
 

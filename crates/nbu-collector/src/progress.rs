@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use nbu_api::Page;
@@ -28,6 +28,8 @@ struct Inner {
     items: AtomicU64,
     /// 0 while unknown.
     expected_pages: AtomicU64,
+    /// Set by a run that may outlast its timeout while it keeps reading pages.
+    long_load: AtomicBool,
     waits: Mutex<Waits>,
 }
 
@@ -160,6 +162,23 @@ impl Progress {
     /// Records an estimate of the pages a complete run reads, for "312 of ~1,000 pages".
     pub fn expect_pages(&self, pages: u64) {
         self.inner.expected_pages.store(pages, Ordering::Relaxed);
+    }
+
+    /// Marks the run as a long load (a full load of the jobs window): the poller lets it outlast
+    /// its timeout for as long as every timeout period brings new pages, and cuts it off only
+    /// when one passes without any.
+    pub fn long_load(&self) {
+        self.inner.long_load.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether the run said it is a [long load](Self::long_load).
+    pub fn is_long_load(&self) -> bool {
+        self.inner.long_load.load(Ordering::Relaxed)
+    }
+
+    /// Listing pages read so far.
+    pub fn pages(&self) -> u64 {
+        self.inner.pages.load(Ordering::Relaxed)
     }
 
     /// Requests answered or failed so far.

@@ -41,7 +41,20 @@ pub(crate) struct Sim {
 }
 
 impl Sim {
+    /// A static estate of `jobs` jobs spread over 24 h.
     pub(crate) fn start(rig: &Rig, name: &str, jobs: u64) -> Result<Self, String> {
+        Self::start_live(rig, name, jobs, "24h", 0)
+    }
+
+    /// `jobs` jobs spread over `window` (e.g. `1h`), with `jobs_per_minute` new jobs a minute
+    /// (and the progress and ends of running ones) from then on; 0 keeps the estate static.
+    pub(crate) fn start_live(
+        rig: &Rig,
+        name: &str,
+        jobs: u64,
+        window: &str,
+        jobs_per_minute: u64,
+    ) -> Result<Self, String> {
         let args: Vec<String> = [
             "--listen",
             "127.0.0.1:0",
@@ -50,7 +63,9 @@ impl Sim {
             "--jobs",
             &jobs.to_string(),
             "--window",
-            "24h",
+            window,
+            "--jobs-per-minute",
+            &jobs_per_minute.to_string(),
             "--seed",
             "1",
             "--latency-ms",
@@ -191,8 +206,12 @@ impl Exporter {
         settings: ExporterSettings,
     ) -> Result<Self, String> {
         let port = process::free_port()?;
+        Self::launch(rig, name, port, &config_yaml(port, sim.addr, settings))
+    }
+
+    /// Starts the exporter with `yaml`, whose server listens on `port`.
+    fn launch(rig: &Rig, name: &str, port: u16, yaml: &str) -> Result<Self, String> {
         let config = rig.work_dir.join(format!("{name}-exporter.yaml"));
-        let yaml = config_yaml(port, sim.addr, settings);
         std::fs::write(&config, yaml)
             .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
         let args = vec!["--config".to_owned(), config.display().to_string()];
@@ -308,6 +327,175 @@ fn config_yaml(port: u16, sim: SocketAddr, settings: ExporterSettings) -> String
         String::new(),
     ]
     .join("\n")
+}
+
+/// The exporter as a new user configures it: where NetBackup is and the API key, nothing else.
+/// `scheme: http` only because the simulator serves plain HTTP on loopback; the server section
+/// says where the exporter listens.
+fn defaults_yaml(port: u16, sim: SocketAddr) -> String {
+    [
+        "# Written by `cargo xtask bench` (defaults scenario): every other setting is the default."
+            .to_owned(),
+        "server:".to_owned(),
+        "  host: \"127.0.0.1\"".to_owned(),
+        format!("  port: \"{port}\""),
+        "nbuservers:".to_owned(),
+        format!("  - site: {SITE}"),
+        "    scheme: http".to_owned(),
+        format!("    host: \"{}\"", sim.ip()),
+        format!("    port: \"{}\"", sim.port()),
+        format!("    apiKey: ${{{API_KEY_VARIABLE}}}"),
+        String::new(),
+    ]
+    .join("\n")
+}
+
+/// The `state` and `progress` `/health` gives `collector` of the bench site.
+fn health_of(exporter: &Exporter, collector: &str) -> Result<(String, Option<String>), String> {
+    let response = http::get(exporter.addr, "/health")?;
+    let body: Value = serde_json::from_slice(&response.body)
+        .map_err(|e| format!("GET /health: not JSON ({e}): {}", response.text()))?;
+    let entry = body
+        .get("sites")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|site| site.get("site").and_then(Value::as_str) == Some(SITE))
+        .filter_map(|site| site.get("collectors").and_then(Value::as_array))
+        .flatten()
+        .find(|c| c.get("name").and_then(Value::as_str) == Some(collector));
+    let text = |key: &str| {
+        entry
+            .and_then(|c| c.get(key))
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    // Before the site is set up, its collectors are not listed yet: it is loading.
+    Ok((
+        text("state").unwrap_or_else(|| "loading".to_owned()),
+        text("progress"),
+    ))
+}
+
+/// Large estates on default settings: a `jobs`-job window of one hour (the default look-back)
+/// renewed at the rate that fills it (`jobs / 60` new jobs a minute, and the progress and ends of
+/// running ones), and an exporter configured with the site, host, port and API key only.
+///
+/// Measures the time from starting the exporter to the first complete job families: the first
+/// poll (every 100 ms) at which `/metrics` has an `nbu_jobs_count` sample for the site and
+/// `/health` no longer shows the jobs collector `loading`. Job families are published only by a
+/// run that read the whole window, so that is when the full load finished. Requests, CPU and peak
+/// RSS are those up to that moment; the next run (which must be incremental) is reported apart.
+pub(crate) fn defaults(rig: &Rig, jobs: u64, give_up: Duration) -> Result<Scenario, String> {
+    let name = format!("defaults-{jobs}");
+    let jobs_per_minute = jobs.div_ceil(60);
+    let sim = Sim::start_live(rig, &name, jobs, "1h", jobs_per_minute)?;
+    sim.reset_stats()?;
+    let port = process::free_port()?;
+    let mut exporter = Exporter::launch(rig, &name, port, &defaults_yaml(port, sim.addr))?;
+    let deadline = Instant::now() + give_up;
+    let mut last_progress = None;
+    let mut failed_runs_seen = 0_u64;
+    let mut last_failure: Option<f64> = None;
+    let seen = loop {
+        exporter.process.ensure_running()?;
+        let text = exporter.metrics()?;
+        let seen = Instant::now();
+        let (state, progress) = health_of(&exporter, "jobs")?;
+        if prom::sample(&text, "nbu_jobs_count", &[("site", SITE)]).is_some() && state != "loading"
+        {
+            break seen;
+        }
+        // A failed run before the first success: the load did not finish in one run.
+        let labels = [("site", SITE), ("collector", "jobs")];
+        if prom::sample(&text, "nbu_collector_success", &labels) == Some(0.0) {
+            let duration = prom::sample(&text, "nbu_collector_duration_seconds", &labels);
+            if duration != last_failure {
+                failed_runs_seen += 1;
+                last_failure = duration;
+            }
+        }
+        if progress.is_some() {
+            last_progress = progress;
+        }
+        if seen > deadline {
+            return Err(format!(
+                "no job families within {give_up:?} on default settings ({failed_runs_seen} failed runs seen; \
+                 last progress: {}); see {}",
+                last_progress.as_deref().unwrap_or("none"),
+                exporter.process.log().display()
+            ));
+        }
+        thread::sleep(POLL);
+    };
+    let first = Run {
+        state: exporter.collector("jobs")?,
+        seen,
+    };
+    let usage = exporter.usage()?;
+    let requests = sim.stats()?;
+    let mut scenario = Scenario {
+        name: format!(
+            "defaults {} (1 h window, {} new jobs/min)",
+            short(jobs),
+            super::report::number(jobs_per_minute as f64)
+        ),
+        kind: "defaults",
+        jobs,
+        slices: None,
+        wall_seconds: first.state.duration_seconds,
+        end_to_end_seconds: Some(exporter.since_start(&first)),
+        cpu_seconds: usage.cpu_seconds,
+        peak_rss_bytes: usage.peak_rss_bytes,
+        items: first.state.items_total,
+        requests,
+        ..Scenario::default()
+    };
+    scenario
+        .extra
+        .insert("jobs_per_minute", json!(jobs_per_minute));
+    scenario
+        .extra
+        .insert("failed_runs_before", json!(failed_runs_seen));
+    scenario
+        .extra
+        .insert("collector_requests", json!(first.state.requests_total));
+    if let Some(progress) = last_progress {
+        scenario
+            .extra
+            .insert("last_progress_shown", json!(progress));
+    }
+    // Every later run is incremental: the next one, which the default interval (1 min) brings
+    // at once when the load took longer, reads only what changed.
+    // The collector's own counters: the next run may begin before the simulator's could be read.
+    let next_wait = Duration::from_secs(60) + give_up / 4;
+    match exporter.wait_run("jobs", first.state.last_success, next_wait) {
+        Ok(next) => {
+            scenario.extra.insert(
+                "next_run_requests",
+                json!(
+                    next.state
+                        .requests_total
+                        .saturating_sub(first.state.requests_total)
+                ),
+            );
+            scenario
+                .extra
+                .insert("next_run_seconds", json!(next.state.duration_seconds));
+            scenario.extra.insert(
+                "next_run_items",
+                json!(
+                    next.state
+                        .items_total
+                        .saturating_sub(first.state.items_total)
+                ),
+            );
+        }
+        Err(error) => {
+            scenario.extra.insert("next_run", json!(error));
+        }
+    }
+    Ok(scenario)
 }
 
 /// Full load of a `jobs`-job window with `slices` parallel time slices (1 = sequential cursor walk),

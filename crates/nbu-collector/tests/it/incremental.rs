@@ -265,3 +265,83 @@ async fn a_full_load_reports_its_progress_as_the_run_counts_it() {
     );
     assert_eq!(report.waiting_for, None, "nothing in flight after the run");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_run_of_a_resumed_full_load_reports_the_pages_left_of_the_count_estimate() {
+    let sim = nbu_sim::Server::builder()
+        .api_key("incremental-key")
+        .jobs(3000)
+        .window(Duration::from_secs(2 * 3600))
+        .latency(Duration::from_millis(40))
+        .seed(5)
+        .spawn()
+        .await
+        .unwrap();
+    let collector = JobsCollector::new(client(&sim), settings(1));
+    let now = sim.now();
+    let first = CollectContext::new(now);
+    let cut = tokio::time::timeout(Duration::from_millis(500), collector.collect(&first)).await;
+    assert!(cut.is_err(), "the first run is cut off");
+    let first = first.progress.report();
+    assert_eq!(first.expected_pages, Some(30), "3,000 jobs in pages of 100");
+    assert!(
+        (1..30).contains(&first.pages),
+        "{} pages before the cut",
+        first.pages
+    );
+
+    let second = CollectContext::new(now);
+    let resumed =
+        tokio::time::timeout(Duration::from_millis(100), collector.collect(&second)).await;
+    assert!(resumed.is_err(), "the second run is cut off too");
+    let report = second.progress.report();
+    assert_eq!(
+        report.expected_pages,
+        Some(30 - first.pages),
+        "the resumed run made no count request and still knows the estimate"
+    );
+    assert!(
+        second.progress.is_long_load(),
+        "a full load may outlast the timeout"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_full_load_finishes_while_running_jobs_keep_updating_faster_than_it_reads() {
+    let sim = std::sync::Arc::new(
+        nbu_sim::Server::builder()
+            .api_key("incremental-key")
+            .jobs(2000)
+            .window(Duration::from_secs(2 * 3600))
+            .latency(Duration::from_millis(20))
+            .seed(13)
+            .spawn()
+            .await
+            .unwrap(),
+    );
+    // Backups in progress report every few seconds: each update moves a job past the cursor
+    // of the open-ended slices. Here updates come faster than one stream reads them.
+    let churn = {
+        let sim = std::sync::Arc::clone(&sim);
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                sim.apply_changes(300);
+            }
+        })
+    };
+    let collector = JobsCollector::new(client(&sim), settings(1));
+    let load = tokio::time::timeout(
+        Duration::from_secs(60),
+        collector.collect(&CollectContext::new(sim.now())),
+    )
+    .await;
+    churn.abort();
+    let requests = sim.stats().requests("GET /admin/jobs");
+    let Ok(load) = load else {
+        panic!("the load chased updates: {requests} requests");
+    };
+    assert!(load.is_ok(), "{load:?}");
+    // The 2,000 jobs of the window and the jobs started meanwhile, not a chase after updates.
+    assert!(requests < 200, "{requests} requests");
+}

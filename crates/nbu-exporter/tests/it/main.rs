@@ -11,6 +11,7 @@ mod harness;
 mod cli;
 mod commands;
 mod compat;
+mod defaults;
 mod e2e;
 mod faults;
 mod matrix;
