@@ -132,10 +132,11 @@ impl SitePoller {
         publisher.register_site(&spec.site);
         publisher.set_site_url(&spec.site, spec.client.base_url().as_str());
         let pinned = spec.client.version().is_some();
+        let began = Timestamp::now();
         let version = match spec.client.negotiate().await {
             Ok(version) => version,
             Err(error) => {
-                setup_failed(&spec.site, &error, publisher);
+                setup_failed(&spec.site, &error, began, publisher);
                 return Err(error);
             }
         };
@@ -156,10 +157,10 @@ impl SitePoller {
 
 /// Records a failed negotiation: a setup error, and a failed contact when the failure is the
 /// site's (unreachable, 401, a proxy answering).
-fn setup_failed(site: &str, error: &nbu_api::Error, publisher: &Publisher) {
+fn setup_failed(site: &str, error: &nbu_api::Error, began: Timestamp, publisher: &Publisher) {
     let text = error.to_string();
     publisher.site_setup_failed(site, &text);
-    publisher.site_contact(site, Contact::of(error), Some(&text));
+    publisher.site_contact(site, Contact::of(error), Some(&text), began);
 }
 
 /// Records a successful negotiation. It probed an authenticated endpoint, an answered contact,
@@ -167,7 +168,7 @@ fn setup_failed(site: &str, error: &nbu_api::Error, publisher: &Publisher) {
 fn connected(site: &str, version: &str, pinned: bool, publisher: &Publisher) {
     publisher.site_connected(site, version);
     if !pinned {
-        publisher.site_contact(site, Contact::Answered, None);
+        publisher.site_contact(site, Contact::Answered, None, Timestamp::now());
     }
 }
 
@@ -185,6 +186,7 @@ async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: Cancellatio
                 spec.client.negotiate().await
             }
         };
+        let began = Timestamp::now();
         let negotiated = tokio::select! {
             () = cancel.cancelled() => return,
             result = negotiation => result,
@@ -193,7 +195,7 @@ async fn run_site(spec: SiteSpec, publisher: Arc<Publisher>, cancel: Cancellatio
             Ok(version) => version,
             Err(error) => {
                 warn!(%error, retry_in_s = backoff.as_secs(), "cannot set up NetBackup site");
-                setup_failed(&spec.site, &error, &publisher);
+                setup_failed(&spec.site, &error, began, &publisher);
                 tokio::select! {
                     () = cancel.cancelled() => return,
                     () = tokio::time::sleep(backoff) => {}
@@ -261,6 +263,7 @@ async fn watch_site(
             _ = ticker.tick() => {}
         }
         let started = Instant::now();
+        let began = Timestamp::now();
         // The ping's own retries could keep a hung server looking alive for several request
         // timeouts; one unanswered request timeout is enough to call it unreachable.
         let pinged = tokio::select! {
@@ -275,7 +278,7 @@ async fn watch_site(
                     spec.ping_timeout.as_secs_f64()
                 );
                 warn!(%error, "ping failed");
-                publisher.site_contact(&spec.site, Contact::Failed, Some(&error));
+                publisher.site_contact(&spec.site, Contact::Failed, Some(&error), began);
                 continue;
             }
         };
@@ -304,7 +307,12 @@ async fn watch_site(
             }
             Err(error) => {
                 warn!(%error, "ping failed");
-                publisher.site_contact(&spec.site, Contact::of(&error), Some(&error.to_string()));
+                publisher.site_contact(
+                    &spec.site,
+                    Contact::of(&error),
+                    Some(&error.to_string()),
+                    began,
+                );
             }
         }
     }
@@ -816,7 +824,7 @@ mod contact_tests {
         drop(listener);
         let publisher = Publisher::new();
         publisher.register_site("s");
-        publisher.site_contact("s", crate::Contact::Answered, None);
+        publisher.site_contact("s", crate::Contact::Answered, None, jiff::Timestamp::now());
         storage_run(&publisher, &client(&closed, Some("14.0"))).await;
         assert!(!up(&publisher), "connection refused");
         let site = &publisher.snapshot().sites[0];

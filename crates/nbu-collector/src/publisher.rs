@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 use nbu_metrics::{Exposition, FamilySet};
 
 use crate::{Collected, Contact, Progress, ProgressReport};
@@ -204,6 +204,8 @@ struct SiteState {
     collectors_registered: bool,
     contact: Option<bool>,
     contact_error: Option<String>,
+    /// When the contact behind `contact` was made (see [`apply_contact`]).
+    contact_at: Option<Timestamp>,
     response_time: Option<Duration>,
     collectors: BTreeMap<&'static str, CollectorState>,
 }
@@ -286,14 +288,15 @@ impl Publisher {
     }
 
     /// Records what one contact with `site` outside a collector run (negotiation, ping) said
-    /// about it; `error` is shown while the contact failed.
-    pub fn site_contact(&self, site: &str, contact: Contact, error: Option<&str>) {
+    /// about it; `error` is shown while the contact failed. `at` orders contacts: when the
+    /// contact began if it failed, when it was answered if it succeeded (see [`Contact`]).
+    pub fn site_contact(&self, site: &str, contact: Contact, error: Option<&str>, at: Timestamp) {
         if contact == Contact::Unchanged {
             return;
         }
         self.update(|state| {
             let entry = state.sites.entry(site.to_owned()).or_default();
-            apply_contact(entry, contact, error);
+            apply_contact(entry, contact, error, at);
         });
     }
 
@@ -382,7 +385,16 @@ impl Publisher {
                 Ok(_) => Contact::Answered,
                 Err(failure) => failure.contact,
             };
-            apply_contact(site_state, contact, contact_error.as_deref());
+            // A successful run was last answered at its end; a failed one began its failing
+            // request no earlier than the run itself.
+            let at = match &outcome {
+                Ok(_) => SignedDuration::try_from(duration)
+                    .ok()
+                    .and_then(|d| started.checked_add(d).ok())
+                    .unwrap_or(started),
+                Err(_) => started,
+            };
+            apply_contact(site_state, contact, contact_error.as_deref(), at);
             let entry = site_state.collectors.entry(collector).or_default();
             let previous_success = entry.status.as_ref().and_then(|s| s.last_success);
             let (succeeded, error) = match outcome {
@@ -426,7 +438,13 @@ impl Publisher {
     }
 }
 
-fn apply_contact(site: &mut SiteState, contact: Contact, error: Option<&str>) {
+/// Applies a contact unless a later one is known already: a request that began before an answer
+/// arrived (a ping stalled since before an outage ended) says nothing about the site now.
+fn apply_contact(site: &mut SiteState, contact: Contact, error: Option<&str>, at: Timestamp) {
+    if contact == Contact::Unchanged || site.contact_at.is_some_and(|latest| at < latest) {
+        return;
+    }
+    site.contact_at = Some(at);
     match contact {
         Contact::Answered => {
             site.contact = Some(true);
@@ -692,6 +710,44 @@ mod staleness_tests {
 
     use super::{Publisher, RunFailure};
     use crate::Collected;
+
+    #[test]
+    fn a_contact_that_began_before_a_later_answer_does_not_take_the_site_down() {
+        let publisher = Publisher::new();
+        let t0: Timestamp = "2026-01-01T00:00:00Z".parse().unwrap();
+        let at = |secs| t0 + SignedDuration::from_secs(secs);
+        // A ping stalls from t0 (the outage), the outage ends, a jobs run is answered at t0+50,
+        // and only then does the stalled ping time out.
+        publisher.record(
+            "s",
+            "jobs",
+            at(45),
+            Duration::from_secs(5),
+            Ok(Collected::default()),
+        );
+        publisher.site_contact("s", crate::Contact::Failed, Some("/ping: no answer"), at(0));
+        assert!(
+            publisher.snapshot().sites[0].up(),
+            "the later answer stands"
+        );
+
+        // A contact that begins after the answer does count.
+        publisher.site_contact(
+            "s",
+            crate::Contact::Failed,
+            Some("/ping: no answer"),
+            at(60),
+        );
+        assert!(!publisher.snapshot().sites[0].up());
+        publisher.record(
+            "s",
+            "jobs",
+            at(100),
+            Duration::from_secs(1),
+            Ok(Collected::default()),
+        );
+        assert!(publisher.snapshot().sites[0].up());
+    }
 
     #[test]
     fn a_collector_is_stale_after_three_intervals_without_success() {

@@ -444,7 +444,7 @@ mod tests {
         publisher.register_site(name);
         publisher.set_site_url(name, &format!("https://{name}.example:1556/netbackup"));
         publisher.site_connected(name, "14.0");
-        publisher.site_contact(name, Contact::Answered, None);
+        publisher.site_contact(name, Contact::Answered, None, start());
         publisher.register_collectors(name, &[("jobs", MINUTE), ("storage", 5 * MINUTE)]);
     }
 
@@ -564,6 +564,7 @@ mod tests {
             "dc2",
             Contact::Failed,
             Some("/admin/jobs (API 14.0): cannot connect"),
+            start(),
         );
         let now = start() + SignedDuration::from_secs(5);
         let (status, body) = health_report(&publisher, now);
@@ -590,7 +591,7 @@ mod tests {
         publisher.record(
             "dc1",
             "jobs",
-            start(),
+            start() + SignedDuration::from_secs(60),
             Duration::from_secs(1),
             Err(RunFailure::new("/admin/jobs: cannot connect").with_contact(Contact::Failed)),
         );
