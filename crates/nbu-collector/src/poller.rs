@@ -359,6 +359,9 @@ async fn run_once(
     run_metered(site, collector, timeout, None, publisher).await;
 }
 
+/// How often a running collector's answered pages are reported as contacts with the site.
+const CONTACT_CHECK: Duration = Duration::from_secs(5);
+
 /// Runs `collector` once under `timeout` and records the outcome, with the rate-limiter waits
 /// `meter` gained meanwhile: runs of one collector never overlap, so that is this run's share.
 async fn run_metered(
@@ -383,9 +386,21 @@ async fn run_metered(
         let mut run = std::pin::pin!(run);
         let mut deadline = started + timeout;
         let mut pages_at_deadline = 0;
+        // A long run's pages are answered contacts too: a full load after an outage takes
+        // `nbu_up` back up as soon as NetBackup answers, not only when the whole load is read.
+        let mut heard = tokio::time::interval(CONTACT_CHECK);
+        heard.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut pages_heard = 0;
         loop {
             tokio::select! {
                 result = &mut run => break result,
+                _ = heard.tick() => {
+                    let pages = progress.pages();
+                    if pages > pages_heard {
+                        pages_heard = pages;
+                        publisher.site_contact(site, Contact::Answered, None, Timestamp::now());
+                    }
+                }
                 () = tokio::time::sleep_until(deadline) => {
                     // A long load that is still reading carries on: cut off, it would resume
                     // only at the next tick, idle until then, and never finish when the rate
@@ -650,6 +665,36 @@ mod tests {
         let status = &publisher.snapshot().sites[0].collectors[0];
         assert!(status.last_run_succeeded, "{:?}", status.last_error);
         assert_eq!(status.last_duration, Some(Duration::from_secs(100)));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn pages_of_a_long_run_raise_nbu_up_before_the_run_ends() {
+        let publisher = Publisher::new();
+        publisher.site_contact(
+            "s",
+            crate::Contact::Failed,
+            Some("connection refused"),
+            jiff::Timestamp::now() - jiff::SignedDuration::from_secs(1),
+        );
+        assert!(!publisher.snapshot().sites[0].up());
+        let load = SlowLoad {
+            pages: 10,
+            long: true,
+            stall_after: None,
+        };
+        let running = {
+            let publisher = Arc::clone(&publisher);
+            tokio::spawn(async move {
+                run_once("s", Arc::new(load), Duration::from_secs(30), &publisher).await;
+            })
+        };
+        // The first page comes at 20 s; the run lasts 200 s.
+        tokio::time::sleep(Duration::from_secs(30)).await;
+        assert!(
+            publisher.snapshot().sites[0].up(),
+            "an answered page is an answered contact"
+        );
+        running.await.unwrap();
     }
 
     #[tokio::test(start_paused = true)]
