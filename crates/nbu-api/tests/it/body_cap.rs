@@ -184,5 +184,5 @@ async fn bodies_up_to_the_cap_are_read_and_tiny_caps_are_refused() {
         ),
         "{tiny:?}"
     );
-    assert_eq!(nbu_api::DEFAULT_MAX_BODY_BYTES, 32 * MIB);
+    assert_eq!(nbu_api::DEFAULT_MAX_BODY_BYTES, 16 * MIB);
 }
