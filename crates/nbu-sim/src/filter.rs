@@ -155,6 +155,9 @@ pub(crate) enum Kind {
     Bool,
     /// A string restricted to the listed values.
     Enum(&'static [&'static str]),
+    /// Whatever literal the client sends, compared by its own type: for fields whose spec table
+    /// gives a description instead of a type (`bus`: "the bus value, or <multiple>").
+    Any,
 }
 
 /// One filterable field of an endpoint.
@@ -291,6 +294,7 @@ fn check_literal<F>(spec: &FieldSpec<F>, value: Literal) -> Result<Literal, Filt
         ))),
         (Kind::Str, value @ Literal::Str(_)) => Ok(value),
         (Kind::Bool, value @ Literal::Bool(_)) => Ok(value),
+        (Kind::Any, value) => Ok(value),
         (Kind::Enum(allowed), Literal::Str(text)) => {
             if allowed.contains(&text.as_str()) {
                 Ok(Literal::Str(text))

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::estate::Estate;
 use crate::filter::{self, Expr, FieldValue, Fields};
 use crate::jobs::{Cursor, JobQuery, JobRef, Sort, job_filter_fields};
+use crate::lists::{self, Lists, Record};
 use crate::release::{ApiVersion, Release};
 use crate::render::catalog::{self, ImageField, ImageRef};
 use crate::render::jobs::{JobContext, write_job};
@@ -171,26 +172,38 @@ fn compare_values(a: Option<&Value>, b: Option<&Value>) -> Ordering {
     }
 }
 
-/// Applies filter and sort to a small collection.
-fn select<'v>(
-    items: &'v [Value],
-    params: &Params,
-    default_sort: Option<&str>,
-    in_attributes: bool,
-) -> Result<Vec<&'v Value>, ApiError> {
-    let filter = loose_filter(params.get("filter"))?;
-    let mut selected: Vec<&Value> = items
-        .iter()
-        .filter(|item| {
-            filter.as_ref().is_none_or(|f| {
+/// Whether `item` passes the filter: against the spec's list when the endpoint has one, else on
+/// any attribute (compared by the type of the literal).
+fn filtered(lists: &Lists, text: Option<&str>) -> Result<impl Fn(&Value) -> bool, ApiError> {
+    let text = text.filter(|t| !t.trim().is_empty());
+    let (typed, loose) = match text {
+        Some(text) if lists.has_filters() => (Some(lists.filter(text)?), None),
+        _ => (None, loose_filter(text)?),
+    };
+    let in_attributes = lists.in_attributes();
+    Ok(move |item: &Value| {
+        typed.as_ref().is_none_or(|f| f.matches(&Record(item)))
+            && loose.as_ref().is_none_or(|f| {
                 f.matches(&ValueFields {
                     item,
                     in_attributes,
                 })
             })
-        })
-        .collect();
-    if let Some(sort) = params.get("sort").or(default_sort) {
+    })
+}
+
+/// Applies filter and sort to a small collection.
+fn select<'v>(
+    items: &'v [Value],
+    params: &Params,
+    default_sort: Option<&str>,
+    lists: &Lists,
+) -> Result<Vec<&'v Value>, ApiError> {
+    let keep = filtered(lists, params.get("filter"))?;
+    let mut selected: Vec<&Value> = items.iter().filter(|item| keep(item)).collect();
+    let in_attributes = lists.in_attributes();
+    let requested = params.get("sort");
+    if let Some(sort) = requested.or(default_sort) {
         for key in sort
             .split(',')
             .rev()
@@ -200,11 +213,20 @@ fn select<'v>(
             let (descending, name) = key
                 .strip_prefix('-')
                 .map_or((false, key), |name| (true, name));
+            // The endpoint's own default order is not held to the list the clients are.
+            let listed = if requested.is_some() {
+                lists.sort_key(name)?
+            } else {
+                None
+            };
             selected.sort_by(|a, b| {
-                let ordering = compare_values(
-                    lookup(a, name, in_attributes),
-                    lookup(b, name, in_attributes),
-                );
+                let ordering = match &listed {
+                    Some(loc) => lists::compare(a, b, loc),
+                    None => compare_values(
+                        lookup(a, name, in_attributes),
+                        lookup(b, name, in_attributes),
+                    ),
+                };
                 if descending {
                     ordering.reverse()
                 } else {
@@ -408,7 +430,8 @@ impl Ctx<'_> {
             )),
             Endpoint::Hosts => {
                 let hosts = resources::hosts(&self.estate.tables, self.now);
-                let selected = select(&hosts, self.params, None, false)?;
+                let lists = Lists::of(self.release, "/config/hosts", false);
+                let selected = select(&hosts, self.params, None, &lists)?;
                 Ok(Reply::json(self.version, &json!({"hosts": selected})))
             }
             Endpoint::ServerInfo => Ok(Reply::json(
@@ -424,7 +447,12 @@ impl Ctx<'_> {
         }
     }
 
-    fn offset(&self, path: &str, items: &[Value], spec: OffsetSpec) -> Result<Reply, ApiError> {
+    fn offset(
+        &self,
+        path: &'static str,
+        items: &[Value],
+        spec: OffsetSpec,
+    ) -> Result<Reply, ApiError> {
         self.params.reject(
             &["page[after]", "page[before]"],
             "this collection is paginated with page[offset] and page[limit]",
@@ -433,7 +461,8 @@ impl Ctx<'_> {
             .params
             .limit(spec.default_limit, spec.min_limit, spec.max_limit)?;
         let offset = self.params.offset()?;
-        let selected = select(items, self.params, spec.default_sort, true)?;
+        let lists = Lists::of(self.release, path, true);
+        let selected = select(items, self.params, spec.default_sort, &lists)?;
         let total = selected.len();
         let page: Vec<Value> = selected
             .into_iter()
@@ -459,25 +488,18 @@ impl Ctx<'_> {
     }
 
     /// Cursor pagination over a small list (tape media, tape volume pools): `links.pagination`.
-    fn cursor_list(&self, path: &str, items: &[Value], tag: u8) -> Result<Reply, ApiError> {
+    fn cursor_list(&self, path: &'static str, items: &[Value], tag: u8) -> Result<Reply, ApiError> {
         self.params.reject(
             &["page[offset]"],
             "this collection is paginated with page[after], page[before] and page[limit]",
         )?;
         let limit = self.params.limit(10, 0, Some(100))?;
-        let filter = loose_filter(self.params.get("filter"))?;
-        let positions: Vec<u32> = items
-            .iter()
-            .enumerate()
-            .filter(|(_, item)| {
-                filter.as_ref().is_none_or(|f| {
-                    f.matches(&ValueFields {
-                        item,
-                        in_attributes: true,
-                    })
-                })
-            })
-            .map(|(i, _)| i as u32)
+        let lists = Lists::of(self.release, path, true);
+        // Cursors are ranks in the filtered, sorted order: the links repeat filter and sort, so a
+        // rank means the same record from page to page.
+        let selected = select(items, self.params, None, &lists)?;
+        let positions: Vec<u32> = (0..selected.len())
+            .map(|rank| u32::try_from(rank).unwrap_or(u32::MAX))
             .collect();
         let after = self
             .params
@@ -493,7 +515,7 @@ impl Ctx<'_> {
         let data: Vec<&Value> = page
             .items
             .iter()
-            .filter_map(|p| items.get(*p as usize))
+            .filter_map(|p| selected.get(*p as usize).copied())
             .collect();
         let mut meta = json!({"limit": limit, "rangeTruncated": page.range_truncated});
         let link = |set: &[(&str, String)]| json!({"href": self.params.href(self.base_url, path, &["page[after]", "page[before]"], set)});

@@ -78,6 +78,8 @@ impl Job {
 pub(crate) enum JobField {
     /// A served attribute by name.
     Attr(&'static str),
+    /// A served enum attribute the spec filters by its integer code ([`CODES`]).
+    Coded(&'static str),
     JobId,
     ParentJobId,
     ClientName,
@@ -97,6 +99,70 @@ pub(crate) enum JobField {
     PercentComplete,
     Try,
     DedupRatio,
+}
+
+/// The integer codes of the enum attributes admin.yaml types `integer` in the jobs filter table,
+/// as its descriptions of those filter fields give them ("0(LAN), 1(FIBRE_TRANSPORT),
+/// -99(UNKNOWN_TYPE)"). The served names follow the Job schema's enums, which spell a few values
+/// differently from the filter table (`FAT`, `UNRECOGNIZED_VALUE`): both spellings are listed.
+pub(crate) const CODES: &[(&str, &[(&str, i64)])] = &[
+    (
+        "applicationType",
+        &[
+            ("NONE", 0),
+            ("VMWARE", 1),
+            ("HYPERV", 2),
+            ("VXVI", 3),
+            ("HYPERSCALE", 4),
+            ("RHV", 5),
+            ("AHV", 6),
+        ],
+    ),
+    (
+        "dataMovement",
+        &[
+            ("STANDARD", 0),
+            ("INSTANTRECOVERYDISK", 1),
+            ("INSTANTRECOVERYDISKANDTAPE", 2),
+            ("SYNTHETIC", 3),
+            ("DISKSTAGING", 4),
+            ("SNAPSHOT", 5),
+            ("UNKNOWN_TYPE", -99),
+        ],
+    ),
+    (
+        "offHostType",
+        &[
+            ("STANDARD", 0),
+            ("ATLCLIENT", 1),
+            ("TPC", 2),
+            ("MEDIASERVER", 3),
+            ("NAS", 4),
+            ("NDMP", 5),
+            ("UNKNOWN_TYPE", -99),
+            ("UNRECOGNIZED_VALUE", -99),
+        ],
+    ),
+    (
+        "transportType",
+        &[
+            ("LAN", 0),
+            ("FIBRE_TRANSPORT", 1),
+            ("FAT", 1),
+            ("UNKNOWN_TYPE", -99),
+        ],
+    ),
+];
+
+/// The integer code of a served enum value of `name`.
+pub(crate) fn code(name: &str, value: &str) -> Option<i64> {
+    CODES
+        .iter()
+        .find(|(field, _)| *field == name)?
+        .1
+        .iter()
+        .find(|(served, _)| *served == value)
+        .map(|(_, code)| *code)
 }
 
 /// The typed part of the filter table for jobs, with the operators admin.yaml documents per field.
@@ -289,7 +355,7 @@ impl Fields<JobField> for JobRef<'_> {
         let job = self.job;
         let time = |secs: u32| FieldValue::Time(i64::from(secs) * 1000);
         Some(match field {
-            JobField::Attr(_) => return None,
+            JobField::Attr(_) | JobField::Coded(_) => return None,
             JobField::JobId => FieldValue::Int(i64::from(job.id)),
             JobField::ParentJobId => FieldValue::Int(i64::from(job.parent)),
             JobField::ClientName => FieldValue::Str(self.client_name()),
@@ -347,7 +413,12 @@ pub(crate) fn job_filter_fields(release: Release) -> &'static [FieldSpec<JobFiel
                         },
                         None => FieldSpec {
                             name: listed.name,
-                            field: JobField::Attr(listed.name),
+                            field: match listed.kind {
+                                "integer" if CODES.iter().any(|(n, _)| *n == listed.name) => {
+                                    JobField::Coded(listed.name)
+                                }
+                                _ => JobField::Attr(listed.name),
+                            },
                             kind: match listed.kind {
                                 "integer" | "big integer" => Kind::Int,
                                 "float" => Kind::Float,
@@ -385,8 +456,15 @@ impl Fields<JobField> for JobAt<'_> {
         field: &JobField,
         test: &mut dyn FnMut(Option<FieldValue<'_>>) -> bool,
     ) -> bool {
-        let JobField::Attr(name) = field else {
-            return test(self.job.field(field));
+        let name = match field {
+            JobField::Attr(name) => name,
+            JobField::Coded(name) => {
+                return match render::jobs::attribute(self.job, self.now, name) {
+                    Some(Value::String(text)) => test(code(name, &text).map(FieldValue::Int)),
+                    _ => test(None),
+                };
+            }
+            _ => return test(self.job.field(field)),
         };
         match render::jobs::attribute(self.job, self.now, name) {
             Some(Value::String(text)) => test(Some(FieldValue::Str(&text))),

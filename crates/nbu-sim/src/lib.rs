@@ -28,8 +28,8 @@
 //!
 //! # What it serves (below `/netbackup`)
 //!
-//! `GET /admin/jobs` (cursor pagination, `page[limit]` ≤ 100, OData filter, `sort` on `startTime`,
-//! `lastUpdateTime` or `jobId`, default `-startTime`), `GET /admin/jobs/{jobId}`,
+//! `GET /admin/jobs` (cursor pagination, `page[limit]` ≤ 100, OData filter, `sort` on every key
+//! the release's spec lists, default `-startTime`), `GET /admin/jobs/{jobId}`,
 //! `POST /admin/jobs-count-requests`; `GET /storage/storage-units`, `/storage/disk-pools` (offset, ≤ 500),
 //! `/storage/drives` (offset, ≤ 100), `/storage/tape-media`, `/storage/tape-volume-pools` (cursor,
 //! ≤ 100), `/storage/robots-device-hosts`; `GET /manage/alerts`, `/malware/latest-scan-results`,
@@ -37,9 +37,12 @@
 //! (cursor, default 100, ≤ 1000), `/servicecatalog/slos`, `/config/media-servers`, `/config/hosts`,
 //! `/licensing/capacity`, `/security/serverinfo`, `/ping`; `POST /login`.
 //!
-//! Filters: `/admin/jobs` and the catalog endpoints check fields, operators and value types against
-//! the spec's tables (unknown field, wrong operator, quoted date-time → 400 naming the problem); the
-//! small collections accept any attribute. Functions `contains/startswith/endswith`, `and/or/not`,
+//! Filters and sorts: every endpoint checks fields, operators and value types against the tables the
+//! release's spec gives for it (unknown field, wrong operator, quoted date-time → 400 naming the
+//! problem and the list); listed names the record holds elsewhere are mapped (`alertId` is the
+//! resource id, `diskMediaId` one of `diskVolumes`), and the job fields the spec filters by integer
+//! code (`dataMovement eq 0`) match the served enum names. An endpoint whose spec lists no sort keys
+//! sorts on any attribute. Functions `contains/startswith/endswith`, `and/or/not`,
 //! parentheses; `any()` lambdas are not supported.
 //!
 //! # Releases and API versions (decisions)
@@ -121,6 +124,7 @@ mod faults;
 mod filter;
 mod handlers;
 mod jobs;
+mod lists;
 mod live;
 mod prng;
 mod release;

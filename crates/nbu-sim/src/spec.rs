@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::filter::{CmpOp, Op, StrFunc};
 use crate::release::Release;
 
-/// The compact schema files the endpoints with typed sorts and filters need.
+/// The compact schema files of every endpoint the simulator serves with sorts or filters.
 const FILES: &[(&str, &str)] = &[
     ("10.3/admin", include_str!("../schemas/10.3/admin.json")),
     ("10.5/admin", include_str!("../schemas/10.5/admin.json")),
@@ -19,6 +19,29 @@ const FILES: &[(&str, &str)] = &[
     ("10.5/catalog", include_str!("../schemas/10.5/catalog.json")),
     ("11.0/catalog", include_str!("../schemas/11.0/catalog.json")),
     ("11.2/catalog", include_str!("../schemas/11.2/catalog.json")),
+    ("10.3/storage", include_str!("../schemas/10.3/storage.json")),
+    ("10.5/storage", include_str!("../schemas/10.5/storage.json")),
+    ("11.0/storage", include_str!("../schemas/11.0/storage.json")),
+    ("10.3/malware", include_str!("../schemas/10.3/malware.json")),
+    ("10.5/malware", include_str!("../schemas/10.5/malware.json")),
+    ("11.0/malware", include_str!("../schemas/11.0/malware.json")),
+    ("11.2/malware", include_str!("../schemas/11.2/malware.json")),
+    ("10.5/manage", include_str!("../schemas/10.5/manage.json")),
+    ("11.0/manage", include_str!("../schemas/11.0/manage.json")),
+    ("11.2/manage", include_str!("../schemas/11.2/manage.json")),
+    (
+        "11.0/servicecatalog",
+        include_str!("../schemas/11.0/servicecatalog.json"),
+    ),
+    ("11.2/config", include_str!("../schemas/11.2/config.json")),
+    (
+        "11.2/config_hosts",
+        include_str!("../schemas/11.2/config_hosts.json"),
+    ),
+    (
+        "11.2/licensing",
+        include_str!("../schemas/11.2/licensing.json"),
+    ),
 ];
 
 /// The spec directory an area of a release is read from (the releases share some spec files: 11.2
