@@ -171,7 +171,8 @@ pub enum Error {
     /// retried: the same request would get the same body.
     #[error(
         "{method} {url}{}: the response body{} exceeds the limit of {} bytes set by \
-         max_body_bytes; raise it if an answer this large is expected",
+         max_body_bytes (the exporter's maxResponseMiB); raise it if an answer this large is \
+         expected",
         ver(version),
         match declared {
             Some(n) => format!(" of {} bytes (Content-Length)", crate::redact::group_thousands(*n)),

@@ -28,7 +28,7 @@
 //!   method, URL, API version, HTTP status and NetBackup error code, sorted by
 //!   [`Error::kind`]; text the server sent is kept only with the client's secrets masked and
 //!   cut to 512 characters. A response body larger than
-//!   [`ClientBuilder::max_body_bytes`] (16 MiB by default) fails while it streams.
+//!   [`ClientBuilder::max_body_bytes`] (8 MiB by default) fails while it streams.
 //! - **Observability**: a `tracing` span per HTTP request (`nbu_request`, with endpoint,
 //!   version, page, attempt, status and duration) at debug level.
 //!

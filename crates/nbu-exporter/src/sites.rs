@@ -117,6 +117,7 @@ pub(crate) fn client_for(site: &SiteConfig) -> Result<Client, String> {
         .connect_timeout(site.connect_timeout)
         .insecure_skip_verify(site.insecure_skip_verify)
         .rate_limit(RateLimit::new(site.rate_limit_per_second, site.rate_burst))
+        .max_body_bytes(site.max_response_bytes)
         .retry(retry);
     builder = match &site.auth {
         SiteAuth::ApiKey(key) => builder.api_key(key.clone()),

@@ -113,7 +113,7 @@ async fn an_endless_body_fails_at_the_cap_without_retries() {
         error.to_string(),
         format!(
             "GET {}/storage/storage-units (API 14.0): the response body exceeds the limit of \
-             2,097,152 bytes set by max_body_bytes; raise it if an answer this large is expected",
+             2,097,152 bytes set by max_body_bytes (the exporter's maxResponseMiB); raise it if an answer this large is expected",
             server.base_url
         )
     );
@@ -184,5 +184,5 @@ async fn bodies_up_to_the_cap_are_read_and_tiny_caps_are_refused() {
         ),
         "{tiny:?}"
     );
-    assert_eq!(nbu_api::DEFAULT_MAX_BODY_BYTES, 16 * MIB);
+    assert_eq!(nbu_api::DEFAULT_MAX_BODY_BYTES, 8 * MIB);
 }

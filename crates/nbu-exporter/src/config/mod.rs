@@ -127,6 +127,8 @@ pub(crate) struct SiteConfig {
     pub retry_budget: Duration,
     /// Parallel time slices for a full job load.
     pub job_slices: usize,
+    /// The largest response body accepted from this server (`maxResponseMiB`).
+    pub max_response_bytes: u64,
 }
 
 /// Credentials for one site. `Debug` never shows the secret parts.

@@ -69,6 +69,7 @@ const NBU_SERVER: &[Key] = &[
     leaf("maxRetries"),
     leaf("retryBudget"),
     leaf("jobSlices"),
+    leaf("maxResponseMiB"),
     leaf("username"),
     leaf("password"),
 ];

@@ -189,6 +189,7 @@ fn defaults_fill_every_optional_key() {
     assert!(!site.insecure_skip_verify);
     assert_eq!(site.ca_file, None);
     assert_eq!((site.rate_limit_per_second, site.rate_burst), (10, 20));
+    assert_eq!(site.max_response_bytes, nbu_api::DEFAULT_MAX_BODY_BYTES);
     assert_eq!(site.request_timeout, Duration::from_secs(60));
     assert_eq!(site.connect_timeout, Duration::from_secs(10));
     assert_eq!(
@@ -212,10 +213,12 @@ fn our_keys_are_read() {
          collection:\n  jobsInterval: 90s\n  storageInterval: 10m\n  timeout: 1m\n  fullResyncInterval: 2h\n  overlap: 5m\n\
          nbuservers:\n  - site: paris\n    host: '::1'\n    port: 8443\n    uri: /netbackup/\n    username: monitor\n\
          \x20   password: pw\n    domain: example.local\n    domainType: vx\n    caFile: ca.pem\n    rateLimit: 5\n\
-         \x20   rateBurst: 7\n    requestTimeout: 500ms\n    connectTimeout: 2s\n    maxRetries: 0\n    retryBudget: 4s\n    jobSlices: 2\n",
+         \x20   rateBurst: 7\n    requestTimeout: 500ms\n    connectTimeout: 2s\n    maxRetries: 0\n    retryBudget: 4s\n    jobSlices: 2\n\
+         \x20   maxResponseMiB: 3\n",
     )
     .unwrap();
     let config = load_with_vars(&path, &Overrides::default(), Vars::default()).unwrap();
+    assert_eq!(config.sites[0].max_response_bytes, 3 * 1024 * 1024);
     assert_eq!(config.server.shutdown_timeout, Duration::from_secs(30));
     assert!(config.server.log_json);
     assert_eq!(config.server.log_level, "info,nbu_api=debug");

@@ -47,6 +47,8 @@ const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_MAX_RETRIES: u32 = 3;
 const DEFAULT_RETRY_BUDGET: Duration = Duration::from_secs(60);
 const DEFAULT_JOB_SLICES: u32 = 8;
+/// `maxResponseMiB`: nbu-api's `DEFAULT_MAX_BODY_BYTES`, in MiB (docs/configuration.md).
+const DEFAULT_MAX_RESPONSE_MIB: u32 = 8;
 const SECOND: Duration = Duration::from_secs(1);
 
 /// Outcome of reading one key. `Invalid` means a problem was already recorded, so callers neither
@@ -887,6 +889,9 @@ impl<'a> Checker<'a> {
         let job_slices = self
             .count(section, "jobSlices", 1..=64)
             .or(DEFAULT_JOB_SLICES);
+        let max_response_mib = self
+            .count(section, "maxResponseMiB", 1..=1024)
+            .or(DEFAULT_MAX_RESPONSE_MIB);
 
         let (Some((_, url_host)), Some(name), Some(scheme), Some(auth)) =
             (host, site.clone(), scheme, auth)
@@ -911,6 +916,7 @@ impl<'a> Checker<'a> {
             max_retries,
             retry_budget,
             job_slices: usize::try_from(job_slices).unwrap_or(1),
+            max_response_bytes: u64::from(max_response_mib) * 1024 * 1024,
         };
         (site, Some(config))
     }
