@@ -692,6 +692,26 @@ pub(crate) struct JobPage {
     pub(crate) range_truncated: bool,
 }
 
+impl JobPage {
+    /// A page whose `next` and `prev` cursors point past its last and before its first job, when
+    /// there are jobs there.
+    fn new(
+        ids: Vec<u32>,
+        cursors: Vec<Cursor>,
+        more_before: bool,
+        more_after: bool,
+        range_truncated: bool,
+    ) -> Self {
+        Self {
+            ids,
+            next: cursors.last().copied().filter(|_| more_after),
+            prev: cursors.first().copied().filter(|_| more_before),
+            cursors,
+            range_truncated,
+        }
+    }
+}
+
 const BLOCK: usize = 64;
 
 #[derive(Debug, Clone, Copy)]
@@ -1091,21 +1111,7 @@ impl JobStore {
             .filter_map(|id| self.get(u64::from(*id)))
             .map(|job| Cursor::of(job, sort.key))
             .collect();
-        JobPage {
-            ids,
-            next: if more_after {
-                cursors.last().copied()
-            } else {
-                None
-            },
-            prev: if more_before {
-                cursors.first().copied()
-            } else {
-                None
-            },
-            cursors,
-            range_truncated,
-        }
+        JobPage::new(ids, cursors, more_before, more_after, range_truncated)
     }
 
     /// Runs a jobs query.
@@ -1171,21 +1177,8 @@ impl JobStore {
                 });
         }
         let cursors: Vec<Cursor> = page.iter().map(|job| Cursor::of(job, key)).collect();
-        JobPage {
-            ids: page.iter().map(|job| job.id).collect(),
-            next: if more_after {
-                cursors.last().copied()
-            } else {
-                None
-            },
-            prev: if more_before {
-                cursors.first().copied()
-            } else {
-                None
-            },
-            cursors,
-            range_truncated,
-        }
+        let ids = page.iter().map(|job| job.id).collect();
+        JobPage::new(ids, cursors, more_before, more_after, range_truncated)
     }
 
     /// How many jobs match `filter` at `now`.
